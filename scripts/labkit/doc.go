@@ -1,0 +1,13 @@
+// Package labkit is the small test kit every lab suite shares.
+//
+// It does two jobs:
+//
+//   - The TODO protocol. An exercise stub returns [TODO] instead of
+//     panicking. A suite hands every error it sees to [Step.Check] (or
+//     [Step.Require]), which turns the TODO signal into a failure naming the
+//     README step to do next, or into a skip when LAB_TODO=skip (CI mode).
+//     Any other error, a wrong value, a panic, a race or a leak still fails.
+//   - gRPC plumbing. [Serve] starts a server on bufconn or on a loopback
+//     port and dials it, and registers cleanups in the order that never
+//     hangs and never leaks: the client closes before the server stops.
+package labkit
