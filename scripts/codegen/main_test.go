@@ -1,0 +1,94 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// When FAKE_BUF is set, the test binary plays buf: `generate --output DIR`
+// writes DIR/gen/user/v1/user.pb.go holding $FAKE_BUF.
+func TestMain(m *testing.M) {
+	if body, ok := os.LookupEnv("FAKE_BUF"); ok {
+		out := os.Args[len(os.Args)-1]
+		dir := filepath.Join(out, "gen", "user", "v1")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			os.Exit(3)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "user.pb.go"), []byte(body), 0o644); err != nil {
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func write(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDrift(t *testing.T) {
+	fakeBuf := []string{os.Args[0]}
+	for _, tc := range []struct {
+		name      string
+		committed map[string]string // files under gen/
+		want      []string
+	}{
+		{"up to date", map[string]string{"user/v1/user.pb.go": "v1\n"}, nil},
+		{"windows line endings are not drift", map[string]string{"user/v1/user.pb.go": "v1\r\n"}, nil},
+		{"edited by hand", map[string]string{"user/v1/user.pb.go": "v0\n"}, []string{"user/v1/user.pb.go (changed)"}},
+		{"never committed", nil, []string{"user/v1/user.pb.go (missing: not committed)"}},
+		{"proto deleted, output kept", map[string]string{
+			"user/v1/user.pb.go": "v1\n",
+			"old/v1/old.pb.go":   "x\n",
+		}, []string{"old/v1/old.pb.go (stale: no longer generated)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("FAKE_BUF", "v1\n")
+			ch := t.TempDir()
+			for name, body := range tc.committed {
+				write(t, filepath.Join(ch, "gen", name), body)
+			}
+			got, err := drift(fakeBuf, ch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("drift = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRegenerateReplacesTree(t *testing.T) {
+	t.Setenv("FAKE_BUF", "fresh\n")
+	ch := t.TempDir()
+	write(t, filepath.Join(ch, "gen", "old", "v1", "old.pb.go"), "stale\n")
+	if err := regenerate([]string{os.Args[0]}, ch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(ch, "gen", "old")); !os.IsNotExist(err) {
+		t.Errorf("output of a deleted proto survived regeneration (stat: %v)", err)
+	}
+	got, err := drift([]string{os.Args[0]}, ch)
+	if err != nil || len(got) > 0 {
+		t.Fatalf("right after regenerating, drift = %q, %v", got, err)
+	}
+}
+
+func TestGeneratorFailureIsReported(t *testing.T) {
+	// A buf that cannot run must be an error, not "no drift".
+	_, err := drift([]string{filepath.Join(t.TempDir(), "no-such-buf")}, t.TempDir())
+	if err == nil {
+		t.Fatal("drift with a missing generator returned no error")
+	}
+}
