@@ -2,11 +2,13 @@ module github.com/grpclabs/labs/scripts
 
 go 1.26.0
 
-require google.golang.org/grpc v1.85.0
+require (
+	github.com/pmezard/go-difflib v1.0.0
+	go.uber.org/goleak v1.3.0
+	google.golang.org/grpc v1.85.0
+)
 
 require (
-	github.com/pmezard/go-difflib v1.0.0 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect

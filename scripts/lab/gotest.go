@@ -28,11 +28,11 @@ type event struct {
 type Outcome int
 
 const (
-	NotRun  Outcome = iota // never started, or started and never finished
-	Pass                   // passed
-	Skip                   // skipped for a reason other than a TODO
-	TODO                   // failed or skipped only because of the TODO signal
-	Fail                   // a real failure: wrong value, panic, race, leak, timeout
+	NotRun Outcome = iota // never started, or started and never finished
+	Pass                  // passed
+	Skip                  // skipped for a reason other than a TODO
+	TODO                  // failed or skipped only because of the TODO signal
+	Fail                  // a real failure: wrong value, panic, race, leak, timeout
 )
 
 func (o Outcome) String() string {
@@ -235,7 +235,7 @@ func (p *Package) Outcome(name string) Outcome {
 			return Fail
 		}
 		for _, c := range p.Tests {
-			if strings.HasPrefix(c.Name, name+"/") && c.Action == "fail" && !p.childTODO(c.Name) {
+			if strings.HasPrefix(c.Name, name+"/") && c.Action == "fail" && p.Outcome(c.Name) == Fail {
 				return Fail
 			}
 		}
@@ -246,16 +246,6 @@ func (p *Package) Outcome(name string) Outcome {
 		return Fail
 	}
 	return NotRun
-}
-
-// childTODO reports whether a failed subtest failed only with a TODO message.
-func (p *Package) childTODO(name string) bool {
-	for _, s := range p.Output(name) {
-		if strings.Contains(s, todoMarker) {
-			return true
-		}
-	}
-	return false
 }
 
 // Problem describes a package-level failure that no test explains: a build
@@ -269,8 +259,8 @@ func (p *Package) Problem() string {
 		return ""
 	}
 	for _, t := range p.Tests {
-		if o := p.Outcome(t.Name); o == Fail {
-			return ""
+		if t.Action == "fail" || p.Outcome(t.Name) == Fail {
+			return "" // the failing tests explain it (a TODO failure included)
 		}
 	}
 	text := strings.Join(p.PackageOutput(), "")

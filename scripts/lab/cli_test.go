@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	addDone = "package exercise\n\nimport \"example.com/ch99-fixture/kit\"\n\n" +
+		"func Add(a, b int) (int, error) { return a + b, nil }\n\n" +
+		"func Sub(a, b int) (int, error) { return 0, kit.TODO(\"Sub\") }\n"
+	allDone = "package exercise\n\nfunc Add(a, b int) (int, error) { return a + b, nil }\n\n" +
+		"func Sub(a, b int) (int, error) { return a - b, nil }\n"
+)
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, nil)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"chek"}, 2, `unknown command "chek"; did you mean "check"?`},
+		{[]string{"hint", "addr"}, 2, `unknown lab "addr"; did you mean "adder"?`},
+		{[]string{"hint"}, 2, "hint: missing argument"},
+		{[]string{"diff", "adder", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"check", "--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"--bogus"}, 2, `unknown flag "--bogus"`},
+		{[]string{"check", "-h"}, 0, "usage: go run ./scripts/lab check [lab]"},
+		{[]string{"-h"}, 0, "usage: go run ./scripts/lab [command]"},
+	}
+	for _, c := range cases {
+		a, out, errOut := testApp(root)
+		if code := run(t, a, c.args...); code != c.code {
+			t.Errorf("%q: exit %d, want %d\n%s%s", c.args, code, c.code, out, errOut)
+		}
+		if got := out.String() + errOut.String(); !strings.Contains(got, c.want) {
+			t.Errorf("%q: output lacks %q:\n%s", c.args, c.want, got)
+		}
+	}
+
+	a, _, errOut := testApp(t.TempDir())
+	if code := run(t, a, "check"); code != 1 || !strings.Contains(errOut.String(), "no go.work found") {
+		t.Errorf("outside a repository: exit %d, %s", code, errOut)
+	}
+}
+
+func TestCheckHintAndProgress(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
+
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "check", "adder"); code != 1 {
+		t.Fatalf("check: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"✓    1. Add two numbers",
+		"TODO 2. Subtract",
+		"next (step 2): TODO: implement Sub (ch99-fixture/adder/README.md, step 2)",
+		"reproduce: go test ",
+		"-run " + shellQuote("^TestSub$") + " ./ch99-fixture/adder/exercise",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out.String(), "\x1b[") {
+		t.Errorf("colour codes in plain output:\n%s", out)
+	}
+
+	// The last check left step 2 unfinished, so its hint comes first,
+	// although the README lists the step 1 hint first.
+	hints := []string{"Step 2 · Hint 1", "Step 1 · Hint 1", "all 2 hints for ch99-fixture/adder are revealed"}
+	for _, want := range hints {
+		a, out, errOut := testApp(root)
+		if code := run(t, a, "hint", "adder"); code != 0 || !strings.Contains(out.String(), want) {
+			t.Errorf("hint: exit %d, want %q in:\n%s%s", code, want, out, errOut)
+		}
+	}
+	a, out, _ = testApp(root)
+	run(t, a, "hint", "--all", "ch99-fixture/adder")
+	if s := out.String(); strings.Index(s, "Step 1 · Hint 1") > strings.Index(s, "Step 2 · Hint 1") || !strings.Contains(s, "It is `+`.") {
+		t.Errorf("hint --all should list both in README order:\n%s", s)
+	}
+
+	// Progress of every lab, and the next command.
+	a, out, errOut = testApp(root)
+	if code := run(t, a, "--no-color"); code != 0 {
+		t.Fatalf("progress: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"ch99-fixture\n", "adder  in progress  1/2 steps  (1/2 tests passing)", "next: go run ./scripts/lab check adder"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckDone(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": allDone})
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "check"); code != 0 {
+		t.Fatalf("check: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out.String(), "all steps done") {
+		t.Errorf("check output:\n%s", out)
+	}
+	st, err := loadState(root)
+	if err != nil || !st.Labs["ch99-fixture/adder"].Done {
+		t.Errorf("state after a done check: %v %+v", err, st.Labs["ch99-fixture/adder"])
+	}
+}
+
+func TestCheckFailure(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": strings.Replace(allDone, "a + b", "a * b", 1)})
+	a, out, _ := testApp(root)
+	if code := run(t, a, "check", "adder"); code != 1 {
+		t.Fatalf("check: exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{
+		"✗    1. Add two numbers",
+		"✓    2. Subtract",
+		"✗ TestAdd/small failed (step 1: Add two numbers):",
+		"Add(2, 3) = 6, want 5",
+		"Add(-2, -3) = 6, want -5",
+		shellQuote("^TestAdd$/^small$"),
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDiff(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "diff", "adder"); code != 0 {
+		t.Fatalf("diff: exit %d\n%s%s", code, out, errOut)
+	}
+	s := out.String()
+	for _, want := range []string{
+		"--- exercise/adder.go\n+++ solution/adder.go\n",
+		"-import \"example.com/ch99-fixture/kit\"",
+		"-func Sub(a, b int) (int, error) { return 0, kit.TODO(\"Sub\") }",
+		"+func Sub(a, b int) (int, error) { return a - b, nil }",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("diff lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "-package") || strings.Contains(s, "exercise_test.go") || strings.Contains(s, "+func Add") {
+		t.Errorf("diff shows the package line, a test file or an equal line:\n%s", s)
+	}
+}
+
+func TestWatchStopsOnInterrupt(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, nil)
+	a, out, errOut := testApp(root)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as if Ctrl-C came at once
+	if code := a.main(ctx, []string{"watch", "adder"}); code != 0 {
+		t.Errorf("watch: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out.String(), "stopped watching.") {
+		t.Errorf("watch output:\n%s", out)
+	}
+}
+
+func TestSnapshotSeesEdits(t *testing.T) {
+	root := fixture(t, nil)
+	dir := filepath.Join(root, "ch99-fixture", "adder")
+	before := snapshot(dir)
+	if err := os.WriteFile(filepath.Join(dir, "exercise", "adder.go"), []byte(allDone), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if snapshot(dir) == before {
+		t.Error("snapshot did not change after an edit")
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644)
+	after := snapshot(dir)
+	if snapshot(dir) != after {
+		t.Error("snapshot changed without an edit")
+	}
+}
+
+// TestReset works in a throwaway git repository made for the test.
+func TestReset(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root := fixture(t, nil)
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=lab", "-c", "user.email=lab@example.com",
+			"-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"}, args...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, b)
+		}
+	}
+	ex := filepath.Join(root, "ch99-fixture", "adder", "exercise")
+
+	// Nothing committed yet: reset refuses and touches nothing.
+	git("init", "-q")
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "reset", "adder"); code != 1 || !strings.Contains(errOut.String(), "no committed version") {
+		t.Errorf("reset before any commit: exit %d\n%s%s", code, out, errOut)
+	}
+
+	git("add", ".")
+	git("commit", "-q", "-m", "fixture")
+	os.WriteFile(filepath.Join(ex, "adder.go"), []byte(allDone), 0o644)
+	os.WriteFile(filepath.Join(ex, "scratch.go"), []byte("package exercise\n"), 0o644)
+
+	a, out, errOut = testApp(root)
+	if code := run(t, a, "reset", "adder"); code != 0 {
+		t.Fatalf("reset: exit %d\n%s%s", code, out, errOut)
+	}
+	backup := filepath.Join(root, ".lab", "backup", "ch99-fixture", "adder", "20260102-030405")
+	if b, err := os.ReadFile(filepath.Join(backup, "adder.go")); err != nil || string(b) != allDone {
+		t.Errorf("backup of adder.go: %v %q", err, b)
+	}
+	if _, err := os.Stat(filepath.Join(backup, "scratch.go")); err != nil {
+		t.Errorf("untracked file not backed up: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ex, "adder.go")); !strings.Contains(string(b), "kit.TODO") {
+		t.Errorf("adder.go not restored:\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(ex, "scratch.go")); err == nil {
+		t.Error("untracked scratch.go survived the reset")
+	}
+	if !strings.Contains(out.String(), ".lab/backup/ch99-fixture/adder/20260102-030405") {
+		t.Errorf("reset does not say where the backup is:\n%s", out)
+	}
+}

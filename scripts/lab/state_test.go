@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStateRoundTrip(t *testing.T) {
+	root := t.TempDir() // no .lab directory yet: save must create it
+	st, err := loadState(root)
+	if err != nil || len(st.Labs) != 0 {
+		t.Fatalf("missing state: %v, %+v", err, st)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	l := st.Lab("ch01-overview/userservice")
+	l.Checked = at
+	l.Steps = []StepState{{N: 1, Title: "Store", Status: stDone}, {N: 2, Title: "Get", Status: stTODO}}
+	l.Hints = []RevealedHint{{Index: 1, At: at}}
+	if err := st.save(root); err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadState(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, st) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, st)
+	}
+	// Saving leaves no temporary files behind.
+	entries, _ := os.ReadDir(filepath.Join(root, ".lab"))
+	if len(entries) != 1 {
+		t.Errorf(".lab holds %d entries, want just state.json", len(entries))
+	}
+}
+
+func TestStateCorrupt(t *testing.T) {
+	for name, content := range map[string]string{
+		"garbage":     "{not json",
+		"truncated":   `{"version":1,"labs":{"a":{"done":tr`,
+		"wrong type":  `{"version":1,"labs":[1,2]}`,
+		"old version": `{"version":0,"labs":{}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			os.MkdirAll(filepath.Join(root, ".lab"), 0o755)
+			os.WriteFile(statePath(root), []byte(content), 0o644)
+			st, err := loadState(root)
+			if err == nil || !strings.Contains(err.Error(), "starting from an empty state") {
+				t.Errorf("warning = %v", err)
+			}
+			if st == nil || len(st.Labs) != 0 {
+				t.Fatalf("state = %+v, want empty", st)
+			}
+			st.Lab("x").Done = true
+			if err := st.save(root); err != nil {
+				t.Fatal(err)
+			}
+			if st, err := loadState(root); err != nil || !st.Labs["x"].Done {
+				t.Errorf("after overwrite: %v %+v", err, st)
+			}
+		})
+	}
+}
+
+func TestStateUnwritable(t *testing.T) {
+	root := t.TempDir()
+	// A file where the .lab directory should be: saving fails with a sentence, no panic.
+	os.WriteFile(filepath.Join(root, ".lab"), nil, 0o644)
+	st, _ := loadState(root)
+	if err := st.save(root); err == nil || !strings.Contains(err.Error(), "could not save progress") {
+		t.Errorf("save error = %v", err)
+	}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const (
+	exercisePkg = "example.com/ch99-fixture/adder/exercise"
+	solutionPkg = "example.com/ch99-fixture/adder/solution"
+)
+
+// verifyFixture runs verify over a changed copy of the fixture workspace.
+func verifyFixture(t *testing.T, changes map[string]string, codegen []string, race bool) (bool, string) {
+	t.Helper()
+	root := fixture(t, changes)
+	repo, err := openRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(repo.Labs) != 1 || repo.Labs[0].ID != "ch99-fixture/adder" {
+		t.Fatalf("fixture labs = %+v", repo.Labs)
+	}
+	var out bytes.Buffer
+	v := &Verifier{
+		Root: root, Out: &Out{W: &out}, Labs: repo.Labs, Modules: repo.Modules,
+		Codegen: codegen, Env: fixtureEnv(), Race: race, NoRace: "switched off by the test",
+	}
+	if race {
+		v.Race, v.NoRace = raceSupport(context.Background())
+	}
+	ok := v.Run(context.Background())
+	return ok, out.String()
+}
+
+var closingRe = regexp.MustCompile(`(?m)\A(?s:.*)\n(\d+) passed, (\d+) failed, (\d+) skipped\n\z`)
+
+func TestVerifyHappyPath(t *testing.T) {
+	t.Parallel()
+	ok, out := verifyFixture(t, nil, []string{"go", "run", "./ch99-fixture/cmd/codegen"}, true)
+	if !ok {
+		t.Fatalf("verify failed on the untouched fixture:\n%s", out)
+	}
+	// Solution: TestAdd and its 2 subtests and TestSub pass. Exercise in CI
+	// mode: the 2 Add subtests and TestSub skip, TestAdd itself passes.
+	if !strings.HasSuffix(out, "\n5 passed, 0 failed, 3 skipped\n") {
+		t.Errorf("closing line is not \"5 passed, 0 failed, 3 skipped\":\n%s", out)
+	}
+	for _, want := range []string{"== 1/5 go vet", "== 5/5 codegen drift", "codegen: 1 chapters up to date"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestVerifyCatches(t *testing.T) {
+	t.Parallel()
+	gen := []string{"go", "run", "./ch99-fixture/cmd/codegen"}
+	cases := []struct {
+		name    string
+		changes map[string]string
+		codegen []string
+		race    bool
+		want    []string
+	}{{
+		name: "solved exercise",
+		changes: map[string]string{"ch99-fixture/adder/exercise/adder.go": "package exercise\n\n" +
+			"func Add(a, b int) (int, error) { return a + b, nil }\n\nfunc Sub(a, b int) (int, error) { return a - b, nil }\n"},
+		codegen: gen, race: true,
+		want: []string{"exercise is already solved or has no TODO: " + exercisePkg},
+	}, {
+		name: "broken solution",
+		changes: map[string]string{"ch99-fixture/adder/solution/adder.go": "package solution\n\n" +
+			"func Add(a, b int) (int, error) { return a + b + 1, nil }\n\nfunc Sub(a, b int) (int, error) { return a - b, nil }\n"},
+		codegen: gen, race: true,
+		want: []string{"FAIL " + solutionPkg + " TestAdd", "Add(2, 3) = 6, want 5"},
+	}, {
+		name: "goroutine leak",
+		changes: map[string]string{"ch99-fixture/adder/solution/adder.go": "package solution\n\n" +
+			"var never = make(chan int)\n\n" +
+			"func Add(a, b int) (int, error) { go func() { <-never }(); return a + b, nil }\n\n" +
+			"func Sub(a, b int) (int, error) { return a - b, nil }\n"},
+		codegen: gen, race: true,
+		want: []string{solutionPkg + ": goroutine leak", "found unexpected goroutines"},
+	}, {
+		name:    "codegen drift",
+		codegen: append(gen, "-drift"),
+		race:    false, // also shows the notice printed without -race
+		want: []string{"NOTICE: running WITHOUT -race", "FAIL generated code differs",
+			"codegen: drift: ch99-fixture/gen/adder/v1/adder.pb.go (changed)"},
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ok, out := verifyFixture(t, c.changes, c.codegen, c.race)
+			if ok {
+				t.Errorf("verify passed; it should have failed:\n%s", out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			m := closingRe.FindStringSubmatch(out)
+			if m == nil || m[2] == "0" {
+				t.Errorf("closing line missing or counts no failure:\n%s", out)
+			}
+		})
+	}
+}
