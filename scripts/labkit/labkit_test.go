@@ -87,10 +87,13 @@ type recorder struct {
 	skipped, failed string
 }
 
-func (r *recorder) Helper()                           {}
-func (r *recorder) Skip(args ...any)                  { r.skipped = fmt.Sprint(args...); panic(r) }
-func (r *recorder) Fatal(args ...any)                 { r.failed = fmt.Sprint(args...); panic(r) }
-func (r *recorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...); panic(r) }
+func (r *recorder) Helper()           {}
+func (r *recorder) Skip(args ...any)  { r.skipped = fmt.Sprint(args...); panic(r) }
+func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...); panic(r) }
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+	panic(r)
+}
 
 // run calls f with a recorder and recovers the recorder's own stop.
 func run(f func(tb testing.TB)) (r *recorder) {
