@@ -1,0 +1,179 @@
+package dump
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Proxy is a transparent TCP proxy: every byte goes to Target unchanged,
+// and a copy goes to the Dumper. Decoding happens off the forwarding path.
+type Proxy struct {
+	Target string
+	// Dumper decodes the copies; nil makes a plain forwarder (the
+	// benchmark's baseline for the cost of the extra hop alone).
+	Dumper *Dumper
+	// Dial reaches the target; nil means a plain TCP dial.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Queue is how many read chunks (each at most 32 KiB) may wait for the
+	// decoder; when the decoder falls further behind, the dump of that
+	// connection stops, and forwarding never waits. 0 means 1024.
+	Queue int
+	// Record, if set, is called from each connection's decoder goroutine
+	// with every chunk: how the testdata recordings are made.
+	Record func(conn int, dir Dir, b []byte, at time.Time)
+	// ConnDone, if set, is called when a connection's decoder has finished.
+	ConnDone func(conn int)
+}
+
+type chunk struct {
+	dir Dir
+	at  time.Time
+	b   []byte
+}
+
+// Serve accepts connections on lis until ctx ends, then closes the listener
+// and every open connection and returns after all its goroutines have.
+func (p *Proxy) Serve(ctx context.Context, lis net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		<-ctx.Done()
+		lis.Close()
+	})
+	for {
+		c, err := lis.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		wg.Go(func() { p.handle(ctx, c) })
+	}
+}
+
+func (p *Proxy) handle(ctx context.Context, client net.Conn) {
+	dial := p.Dial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	server, err := dial(dctx, "tcp", p.Target)
+	cancel()
+	if err != nil && p.Dumper == nil {
+		client.Close()
+		return
+	}
+	if err != nil {
+		conn := p.Dumper.NewConn(client.RemoteAddr().String(), p.Target, time.Now())
+		conn.event(time.Now(), "dial_error", fmt.Sprintf("conn %d: cannot reach %s: %v; closing the client's connection", conn.id, p.Target, err), map[string]any{"error": err.Error()})
+		client.Close()
+		return
+	}
+	var conn *Conn
+	if p.Dumper != nil {
+		conn = p.Dumper.NewConn(client.RemoteAddr().String(), server.RemoteAddr().String(), time.Now())
+	}
+	queue := p.Queue
+	if queue <= 0 {
+		queue = 1024
+	}
+	q := make(chan chunk, queue)
+	var dropped atomic.Bool
+	if conn == nil {
+		dropped.Store(true) // nothing to decode: never tee
+	}
+
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	wg.Go(func() { // the decoder: the only goroutine that touches conn
+		if conn == nil {
+			for range q {
+			}
+			return
+		}
+		stopped := false
+		for ch := range q {
+			if stopped {
+				continue
+			}
+			if dropped.Load() {
+				stopped = true
+				conn.Dropped(ch.at, fmt.Sprintf("the decoder fell more than %d chunks behind", queue))
+				continue
+			}
+			if p.Record != nil {
+				p.Record(conn.id, ch.dir, ch.b, ch.at)
+			}
+			conn.Feed(ch.dir, ch.b, ch.at)
+		}
+		if dropped.Load() && !stopped {
+			conn.Dropped(time.Now(), fmt.Sprintf("the decoder fell more than %d chunks behind", queue))
+		}
+		conn.Close(time.Now())
+		if p.ConnDone != nil {
+			p.ConnDone(conn.id)
+		}
+	})
+	// Closing both sockets unblocks both copy loops: on shutdown, or when
+	// one direction fails.
+	var once sync.Once
+	closeBoth := func() { once.Do(func() { client.Close(); server.Close() }) }
+	wg.Go(func() {
+		select {
+		case <-ctx.Done():
+			closeBoth()
+		case <-done:
+		}
+	})
+	var copies sync.WaitGroup
+	copies.Go(func() { p.pipe(server, client, C2S, q, &dropped, closeBoth) })
+	copies.Go(func() { p.pipe(client, server, S2C, q, &dropped, closeBoth) })
+	copies.Wait()
+	closeBoth()
+	close(done)
+	close(q)
+	wg.Wait()
+}
+
+// pipe copies src to dst. The copy for the decoder is queued before the
+// write, so a reply can never reach the decoder ahead of its request, and
+// it is queued without waiting: a full queue drops the dump, not the bytes.
+func (p *Proxy) pipe(dst, src net.Conn, dir Dir, q chan<- chunk, dropped *atomic.Bool, closeBoth func()) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if !dropped.Load() {
+				select {
+				case q <- chunk{dir: dir, at: time.Now(), b: append([]byte(nil), buf[:n]...)}:
+				default:
+					dropped.Store(true)
+				}
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				closeBoth()
+				return
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				// Pass the half-close on: the peer may still answer.
+				if cw, ok := dst.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+					return
+				}
+			}
+			closeBoth()
+			return
+		}
+	}
+}
