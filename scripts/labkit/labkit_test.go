@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
@@ -161,5 +162,23 @@ func TestServeCleanupWithOpenStream(t *testing.T) {
 			}
 			// Leave the stream open: Serve's cleanups must still finish.
 		})
+	})
+}
+
+// Inside a Bubble, time is fake: an hour of waiting costs nothing, and a
+// gRPC call over bufconn still works.
+func TestBubble(t *testing.T) {
+	labkit.Bubble(t, func(t *testing.T) {
+		start := time.Now()
+		<-time.After(time.Hour)
+		if got := time.Since(start); got != time.Hour {
+			t.Fatalf("fake clock advanced %v, want exactly 1h", got)
+		}
+		s := labkit.Serve(t, labkit.Bufconn, func(g *grpc.Server) {
+			healthpb.RegisterHealthServer(g, health.NewServer())
+		}, labkit.Options{})
+		if _, err := healthpb.NewHealthClient(s.Conn).Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil {
+			t.Fatalf("Check over bufconn in a bubble: %v", err)
+		}
 	})
 }
