@@ -95,7 +95,7 @@ func TestCourseOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	readme := "| lab |\n|---|\n| [zeta](zeta/) |\n| [alpha](./alpha/) |\n"
+	readme := "Later, [alpha](alpha/) measures it.\n\n| lab |\n|---|\n| [zeta](zeta/) |\n| [alpha](./alpha/) |\n"
 	if err := os.WriteFile(filepath.Join(root, "ch01-a", "README.md"), []byte(readme), 0o644); err != nil {
 		t.Fatal(err)
 	}

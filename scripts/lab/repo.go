@@ -99,10 +99,11 @@ func openRepo(root string) (*Repo, error) {
 }
 
 // sortCourseOrder puts labs in the order a learner takes them: by chapter,
-// then in the order the chapter README first links them (its labs table),
-// then, for labs the README does not mention yet, by name.
+// then in the order the chapter README's labs table lists them (a link in
+// prose may mention a later lab first), then by where the README first
+// links them at all, then by name.
 func sortCourseOrder(root string, labs []*Lab) {
-	pos := map[string]int{}
+	rank := map[string]int{}
 	readmes := map[string]string{}
 	for _, l := range labs {
 		text, ok := readmes[l.Chapter]
@@ -111,25 +112,38 @@ func sortCourseOrder(root string, labs []*Lab) {
 			text = string(b)
 			readmes[l.Chapter] = text
 		}
-		rel := strings.TrimPrefix(l.ID, l.Chapter+"/")
-		i := strings.Index(text, "]("+rel+"/")
-		if i < 0 {
-			i = strings.Index(text, "](./"+rel+"/")
-		}
-		if i < 0 {
-			i = len(text) + 1
-		}
-		pos[l.ID] = i
+		rank[l.ID] = linkRank(text, strings.TrimPrefix(l.ID, l.Chapter+"/"))
 	}
 	slices.SortFunc(labs, func(a, b *Lab) int {
 		if c := strings.Compare(a.Chapter, b.Chapter); c != 0 {
 			return c
 		}
-		if c := pos[a.ID] - pos[b.ID]; c != 0 {
+		if c := rank[a.ID] - rank[b.ID]; c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+}
+
+// linkRank is where readme links to the lab directory rel: table rows
+// count first, then any other line; a lab never linked ranks last.
+func linkRank(readme, rel string) int {
+	links := []string{"](" + rel + "/", "](./" + rel + "/"}
+	has := func(line string) bool {
+		return strings.Contains(line, links[0]) || strings.Contains(line, links[1])
+	}
+	lines := strings.Split(readme, "\n")
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "|") && has(line) {
+			return i
+		}
+	}
+	for i, line := range lines {
+		if has(line) {
+			return len(lines) + i
+		}
+	}
+	return 2 * len(lines)
 }
 
 func isDir(p string) bool {

@@ -20,12 +20,13 @@ import (
 const lab = "ch03-concurrency/syncprims"
 
 var (
-	step1 = labkit.Step{Lab: lab, N: 1, What: "Cache.Get"}
-	step2 = labkit.Step{Lab: lab, N: 2, What: "Coalesce"}
-	step3 = labkit.Step{Lab: lab, N: 3, What: "Lazy.Get"}
-	step4 = labkit.Step{Lab: lab, N: 4, What: "Cache.GetMany"}
-	step5 = labkit.Step{Lab: lab, N: 5, What: "Server.Get and Server.Stats"}
-	step6 = labkit.Step{Lab: lab, N: 6, What: "the race hunt fixes (set RaceHuntFixed = true when done)"}
+	step1  = labkit.Step{Lab: lab, N: 1, What: "Cache.Get"}
+	step2  = labkit.Step{Lab: lab, N: 2, What: "Coalesce"}
+	step3a = labkit.Step{Lab: lab, N: 3, What: "LoadOnce"}
+	step3b = labkit.Step{Lab: lab, N: 3, What: "Lazy.Get"}
+	step4  = labkit.Step{Lab: lab, N: 4, What: "Cache.GetMany"}
+	step5  = labkit.Step{Lab: lab, N: 5, What: "Server.Get and Server.Stats"}
+	step6  = labkit.Step{Lab: lab, N: 6, What: "the race hunt fixes (set RaceHuntFixed = true when done)"}
 )
 
 // Cache is what the lab's *Cache offers.
