@@ -1,0 +1,142 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/demo/demotest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// serveRun is a minimal program: a server with one named health service.
+func serveRun(grace time.Duration) demo.RunFunc {
+	return func(ctx context.Context, args []string, stdio demo.IO) error {
+		fs := demo.Flags("serve")
+		addr := fs.String("addr", "127.0.0.1:0", "")
+		if err := demo.Parse(fs, args, "serve [-addr host:port]", 0, stdio.Err); err != nil {
+			return err
+		}
+		return demo.Serve(ctx, demo.Server{Addr: *addr, Services: []string{"svc"}, Grace: grace, Out: stdio.Out})
+	}
+}
+
+func dial(t *testing.T, addr string) healthpb.HealthClient {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return healthpb.NewHealthClient(conn)
+}
+
+func TestServe(t *testing.T) {
+	p := demotest.Start(t, serveRun(time.Minute))
+	hc := dial(t, p.Addr)
+	ctx, cancel := context.WithTimeout(t.Context(), demotest.Guard)
+	defer cancel()
+	for _, name := range []string{"", "svc"} {
+		resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: name}, grpc.WaitForReady(true))
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("health %q = %v, %v; want SERVING", name, resp, err)
+		}
+	}
+	// A Watch is a stream that never ends by itself: the shutdown must
+	// first tell it NOT_SERVING, then wait for it (grace is a minute here).
+	w, err := hc.Watch(ctx, &healthpb.HealthCheckRequest{Service: "svc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := w.Recv(); err != nil || m.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("first watch message = %v, %v", m, err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- p.Stop(t) }()
+	if m, err := w.Recv(); err != nil || m.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("after the stop signal the watch got %v, %v; want NOT_SERVING", m, err)
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("Serve returned (%v) while a stream was still open and within its grace", err)
+	default:
+	}
+	cancel() // the client leaves; the drain can finish
+	if err := <-stopped; err != nil {
+		t.Fatalf("Serve = %v after a clean shutdown, want nil", err)
+	}
+}
+
+func TestServeGraceCutsStreams(t *testing.T) {
+	p := demotest.Start(t, serveRun(time.Millisecond))
+	hc := dial(t, p.Addr)
+	w, err := hc.Watch(t.Context(), &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	// The client never leaves: only the grace period can end Serve.
+	if err := p.Stop(t); err != nil {
+		t.Fatalf("Serve = %v, want nil after cutting the stream", err)
+	}
+}
+
+func TestServeAddressInUse(t *testing.T) {
+	p := demotest.Start(t, serveRun(time.Second))
+	_, stderr, err := demotest.Run(t.Context(), serveRun(time.Second), "", "-addr", p.Addr)
+	if err == nil || !strings.Contains(err.Error(), "cannot listen") {
+		t.Fatalf("second server on %s: err = %v, want \"cannot listen\" (stderr %q)", p.Addr, err, stderr)
+	}
+	var buf bytes.Buffer
+	if code := demo.ExitCode("serve", err, &buf); code != 1 {
+		t.Errorf("exit code %d for a listen error, want 1", code)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-nope"}, 2, "flag provided but not defined: -nope"},
+		{[]string{"extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"-h"}, 0, ""},
+	} {
+		_, stderr, err := demotest.Run(t.Context(), serveRun(time.Second), "", tc.args...)
+		var buf bytes.Buffer
+		if code := demo.ExitCode("serve", err, &buf); code != tc.code {
+			t.Errorf("%v: exit code %d, want %d (err %v)", tc.args, code, tc.code, err)
+		}
+		if !strings.Contains(buf.String(), tc.want) {
+			t.Errorf("%v: stderr %q, want it to contain %q", tc.args, buf.String(), tc.want)
+		}
+		if tc.code == 0 && (!errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "usage: serve") || !strings.Contains(stderr, "-addr")) {
+			t.Errorf("-h: err %v, stderr %q; want ErrHelp and the usage with the flags", err, stderr)
+		}
+	}
+}
+
+func TestPick(t *testing.T) {
+	for impl, want := range map[string]string{"solution": "s", "exercise": "e"} {
+		if got, err := demo.Pick(impl, "s", "e"); err != nil || got != want {
+			t.Errorf("Pick(%q) = %q, %v; want %q", impl, got, err, want)
+		}
+	}
+	var ue *demo.UsageError
+	if _, err := demo.Pick("mine", "s", "e"); !errors.As(err, &ue) {
+		t.Errorf("Pick(mine) err = %v, want a UsageError", err)
+	}
+}

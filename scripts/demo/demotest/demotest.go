@@ -1,0 +1,125 @@
+// Package demotest runs a program's run function in-process, the way the
+// programs' own tests need it: in the background, with its output captured,
+// stopped by cancelling its context (the stand-in for SIGTERM).
+package demotest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grpclabs/labs/scripts/demo"
+)
+
+// Guard bounds every wait on something a broken program may never do. It
+// is generous on purpose: on a machine whose cores are all busy, a first
+// connection can take seconds, and a test must fail only when the program
+// is wrong.
+const Guard = 30 * time.Second
+
+// Buffer is a bytes.Buffer that a program's goroutines may write while the
+// test reads it.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Program is one running program.
+type Program struct {
+	Addr   string  // from its "listening on ADDR" line
+	Stdout *Buffer // everything it printed, the listening line included
+	Stderr *Buffer
+	stop   context.CancelFunc
+	done   chan error
+}
+
+// Start runs run with args in the background and waits until it prints
+// "listening on ADDR". The test's cleanup stops it (if the test did not)
+// and fails the test if it does not return within Guard.
+func Start(t testing.TB, run demo.RunFunc, args ...string) *Program {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	p := &Program{Stdout: &Buffer{}, Stderr: &Buffer{}, stop: cancel, done: make(chan error, 1)}
+	go func() {
+		err := run(ctx, args, demo.IO{In: strings.NewReader(""), Out: pw, Err: p.Stderr})
+		pw.Close()
+		p.done <- err
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		defer close(addr)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.Stdout.Write([]byte(line + "\n"))
+			if a, ok := strings.CutPrefix(line, "listening on "); ok {
+				select {
+				case addr <- a:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-p.done:
+		case <-time.After(Guard):
+			t.Errorf("%v: the program did not stop within %v of its signal", args, Guard)
+		}
+	})
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			t.Fatalf("%v: the program ended without printing \"listening on\"; stderr:\n%s", args, p.Stderr)
+		}
+		p.Addr = a
+	case err := <-p.done:
+		p.done <- err
+		t.Fatalf("%v: the program returned %v before listening; stderr:\n%s", args, err, p.Stderr)
+	case <-time.After(Guard):
+		t.Fatalf("%v: no \"listening on\" line within %v; stderr:\n%s", args, Guard, p.Stderr)
+	}
+	return p
+}
+
+// Stop signals the program and returns what run returned.
+func (p *Program) Stop(t testing.TB) error {
+	t.Helper()
+	p.stop()
+	select {
+	case err := <-p.done:
+		p.done <- err // the cleanup reads it too
+		return err
+	case <-time.After(Guard):
+		t.Fatalf("the program did not stop within %v of its signal", Guard)
+		return nil
+	}
+}
+
+// Run runs a program that ends by itself (a client, a one-shot demo) and
+// returns its output and error.
+func Run(ctx context.Context, run demo.RunFunc, stdin string, args ...string) (stdout, stderr string, err error) {
+	var o, e Buffer
+	err = run(ctx, args, demo.IO{In: strings.NewReader(stdin), Out: &o, Err: &e})
+	return o.String(), e.String(), err
+}
