@@ -10,4 +10,9 @@
 //   - gRPC plumbing. [Serve] starts a server on bufconn or on a loopback
 //     port and dials it, and registers cleanups in the order that never
 //     hangs and never leaks: the client closes before the server stops.
+//
+// For cross-checks against real systems, [LookTool] finds an installed
+// program (a skip on a learner's machine, a failure in CI) and
+// [StartDaemon] runs it as a server with its data in the test's temporary
+// directory, waits until it is ready and stops it when the test ends.
 package labkit
