@@ -47,3 +47,6 @@ func TestRateLimit(t *testing.T)           { rt.TestRateLimit(t, lab) }
 func TestConcurrencyLimit(t *testing.T)    { rt.TestConcurrencyLimit(t, lab) }
 func TestRetryBudget(t *testing.T)         { rt.TestRetryBudget(t, lab) }
 func TestDarkBackend(t *testing.T)         { rt.TestDarkBackend(t, lab) }
+
+func BenchmarkLimiter(b *testing.B) { rt.BenchmarkLimiter(b, lab) }
+func BenchmarkBreaker(b *testing.B) { rt.BenchmarkBreaker(b, lab) }

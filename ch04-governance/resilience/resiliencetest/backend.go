@@ -71,10 +71,16 @@ func (s *inventory) WatchStock(req *ordersv1.WatchStockRequest, stream grpc.Serv
 	return nil
 }
 
+func registerInventory(g *grpc.Server, inv *inventory) { ordersv1.RegisterInventoryServiceServer(g, inv) }
+
+func newInventoryClient(cc *grpc.ClientConn) ordersv1.InventoryServiceClient {
+	return ordersv1.NewInventoryServiceClient(cc)
+}
+
 // serveInventory starts an inventory with the given server and client options.
 func serveInventory(t *testing.T, tr labkit.Transport, o labkit.Options) (*inventory, ordersv1.InventoryServiceClient, *labkit.Server) {
 	t.Helper()
 	inv := &inventory{}
-	s := labkit.Serve(t, tr, func(g *grpc.Server) { ordersv1.RegisterInventoryServiceServer(g, inv) }, o)
-	return inv, ordersv1.NewInventoryServiceClient(s.Conn), s
+	s := labkit.Serve(t, tr, func(g *grpc.Server) { registerInventory(g, inv) }, o)
+	return inv, newInventoryClient(s.Conn), s
 }
