@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,9 @@ func ReadJSON(r io.Reader) ([]Span, error) {
 	var spans []Span
 	for n := 1; ; n++ {
 		start := dec.InputOffset()
+		for start < int64(len(data)) && strings.ContainsRune(" \t\r\n", rune(data[start])) {
+			start++ // the span starts at its first byte, not after the previous one
+		}
 		var st stub
 		err := dec.Decode(&st)
 		if errors.Is(err, io.EOF) {
