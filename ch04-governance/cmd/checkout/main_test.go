@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 
 	"github.com/grpclabs/labs/ch04-governance/tracetree"

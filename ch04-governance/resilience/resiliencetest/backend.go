@@ -71,7 +71,9 @@ func (s *inventory) WatchStock(req *ordersv1.WatchStockRequest, stream grpc.Serv
 	return nil
 }
 
-func registerInventory(g *grpc.Server, inv *inventory) { ordersv1.RegisterInventoryServiceServer(g, inv) }
+func registerInventory(g *grpc.Server, inv *inventory) {
+	ordersv1.RegisterInventoryServiceServer(g, inv)
+}
 
 func newInventoryClient(cc *grpc.ClientConn) ordersv1.InventoryServiceClient {
 	return ordersv1.NewInventoryServiceClient(cc)
