@@ -39,7 +39,7 @@ func (bs *Breakers) Unary() grpc.UnaryClientInterceptor {
 // Stream is the stream client interceptor. A stream's outcome is known
 // when RecvMsg returns io.EOF (a Success) or an error; wrap the
 // grpc.ClientStream to see it. A stream the caller abandons must be
-// reported as Ignored when its context (cs.Context()) ends.
+// reported as Ignored when the caller's ctx ends (context.AfterFunc).
 //
 // Step 3.
 func (bs *Breakers) Stream() grpc.StreamClientInterceptor {

@@ -67,7 +67,7 @@ func (bs *Breakers) Unary() grpc.UnaryClientInterceptor {
 
 // Stream is the stream client interceptor. A stream's outcome is known
 // when it ends: RecvMsg returns io.EOF (success) or an error. A stream the
-// caller abandons is reported as Ignored when its context ends, so it never
+// caller abandons is reported as Ignored when the caller's context ends, so it never
 // holds a half-open trial slot forever.
 func (bs *Breakers) Stream() grpc.StreamClientInterceptor {
 	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
@@ -80,8 +80,15 @@ func (bs *Breakers) Stream() grpc.StreamClientInterceptor {
 			done(bs.outcome(ctx, err))
 			return nil, err
 		}
-		context.AfterFunc(cs.Context(), func() { done(policy.Ignored) }) // done runs once: a real outcome wins
-		return &guardedStream{ClientStream: cs, report: func(err error) { done(bs.outcome(ctx, err)) }}, nil
+		// A caller that walks away cancels its context: that ends the stream
+		// and frees the slot. (Not cs.Context(): grpc-go cancels that one as
+		// the stream finishes, before RecvMsg has returned its error, and
+		// Ignored would beat the real outcome.)
+		stop := context.AfterFunc(ctx, func() { done(policy.Ignored) })
+		return &guardedStream{ClientStream: cs, report: func(err error) {
+			stop()
+			done(bs.outcome(ctx, err))
+		}}, nil
 	}
 }
 
