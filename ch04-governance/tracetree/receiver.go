@@ -155,3 +155,24 @@ func (r *Receiver) Flush() {
 		r.done(t)
 	}
 }
+
+// Collected keeps every trace handed to its Add, for tests and tools that
+// look at the traces afterwards: NewReceiver(quiet, maxWait, c.Add).
+type Collected struct {
+	mu     sync.Mutex
+	traces []*Trace
+}
+
+// Add keeps t.
+func (c *Collected) Add(t *Trace) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.traces = append(c.traces, t)
+}
+
+// Traces returns the traces kept so far.
+func (c *Collected) Traces() []*Trace {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.traces)
+}

@@ -180,13 +180,8 @@ func TestAssemble(t *testing.T) {
 // TestReceiver: a real OpenTelemetry SDK exports over OTLP/gRPC to the
 // receiver; the trace comes out whole once its root arrives.
 func TestReceiver(t *testing.T) {
-	var mu sync.Mutex
-	var got []*tracetree.Trace
-	recv := tracetree.NewReceiver(time.Hour, time.Hour, func(tr *tracetree.Trace) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, tr)
-	})
+	var got tracetree.Collected
+	recv := tracetree.NewReceiver(time.Hour, time.Hour, got.Add)
 	srv := labkit.Serve(t, labkit.Loopback, func(g *grpc.Server) { coltracepb.RegisterTraceServiceServer(g, recv) }, labkit.Options{})
 	var tps []*sdktrace.TracerProvider
 	for _, name := range []string{"gateway", "orders", "inventory"} {
@@ -203,12 +198,11 @@ func TestReceiver(t *testing.T) {
 		}
 	}
 	recv.Flush()
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 1 || got[0].ID != id.String() {
-		t.Fatalf("the receiver handed over %d traces, want trace %s", len(got), id)
+	traces := got.Traces()
+	if len(traces) != 1 || traces[0].ID != id.String() {
+		t.Fatalf("the receiver handed over %d traces, want trace %s", len(traces), id)
 	}
-	wantChain(t, got[0])
+	wantChain(t, traces[0])
 }
 
 // TestReceiverTiming: when a trace is handed over, on a fake clock.

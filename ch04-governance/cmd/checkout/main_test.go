@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -99,13 +98,8 @@ func TestCheckout(t *testing.T) {
 // TestOTLP: the spans reach a real OTLP/gRPC receiver (cmd/tracetree's)
 // as one trace per checkout across the services, with the right parents.
 func TestOTLP(t *testing.T) {
-	var mu sync.Mutex
-	var got []*tracetree.Trace
-	recv := tracetree.NewReceiver(time.Hour, time.Hour, func(tr *tracetree.Trace) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, tr)
-	})
+	var got tracetree.Collected
+	recv := tracetree.NewReceiver(time.Hour, time.Hour, got.Add)
 	srv := labkit.Serve(t, labkit.Loopback, func(g *grpc.Server) { coltracepb.RegisterTraceServiceServer(g, recv) }, labkit.Options{})
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+srv.Addr)
 	t.Setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
@@ -117,9 +111,7 @@ func TestOTLP(t *testing.T) {
 		t.Errorf("with an OTLP endpoint, spans were also written to stdout: %q", stdout[:min(len(stdout), 200)])
 	}
 	recv.Flush() // the program flushed its providers before it returned
-	mu.Lock()
-	defer mu.Unlock()
-	checkTraces(t, got, 3)
+	checkTraces(t, got.Traces(), 3)
 }
 
 func TestRoles(t *testing.T) {

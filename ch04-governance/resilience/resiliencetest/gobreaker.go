@@ -96,6 +96,24 @@ func stepBoth(t *testing.T, ours Breaker, theirs *gobreaker.TwoStepCircuitBreake
 	return a, b, true
 }
 
+// runBoth plays script on a fresh breaker of the lab and on gobreaker, in
+// a bubble, and hands each call's two decisions to check (n counts calls
+// from 1).
+func runBoth(t *testing.T, l Lab, s string, check func(n int, ours, theirs decision)) {
+	labkit.Bubble(t, func(t *testing.T) {
+		ours, err := l.NewBreaker("ours", policy.BreakerConfig{})
+		step2.Require(t, err)
+		theirs := gobreakerLike()
+		n := 0
+		for _, o := range script(s) {
+			if a, b, isCall := stepBoth(t, ours, theirs, o); isCall {
+				n++
+				check(n, a, b)
+			}
+		}
+	})
+}
+
 // TestBreakerGobreaker: step 2, the breaker against sony/gobreaker on
 // scripted call sequences. Where the two models agree, every decision
 // must be the same; the two places where they differ are pinned exactly.
@@ -112,21 +130,10 @@ func TestBreakerGobreaker(t *testing.T, l Lab) {
 	}
 	for _, tc := range agree {
 		t.Run("agree/"+tc.name, func(t *testing.T) {
-			labkit.Bubble(t, func(t *testing.T) {
-				ours, err := l.NewBreaker("ours", policy.BreakerConfig{})
-				step2.Require(t, err)
-				theirs := gobreakerLike()
-				n := 0
-				for _, o := range script(tc.script) {
-					a, b, isCall := stepBoth(t, ours, theirs, o)
-					if !isCall {
-						continue
-					}
-					n++
-					if a != b {
-						t.Fatalf("%q, call %d: ours admitted=%v then %v; gobreaker admitted=%v then %v. The models agree here, so the decisions must too",
-							tc.script, n, a.admitted, a.after, b.admitted, b.after)
-					}
+			runBoth(t, l, tc.script, func(n int, a, b decision) {
+				if a != b {
+					t.Fatalf("%q, call %d: ours admitted=%v then %v; gobreaker admitted=%v then %v. The models agree here, so the decisions must too",
+						tc.script, n, a.admitted, a.after, b.admitted, b.after)
 				}
 			})
 		})
@@ -151,23 +158,12 @@ func TestBreakerGobreaker(t *testing.T, l Lab) {
 	}
 	for _, tc := range differ {
 		t.Run("differ/"+tc.name, func(t *testing.T) {
-			labkit.Bubble(t, func(t *testing.T) {
-				ours, err := l.NewBreaker("ours", policy.BreakerConfig{})
-				step2.Require(t, err)
-				theirs := gobreakerLike()
-				n := 0
-				for _, o := range script(tc.script) {
-					a, b, isCall := stepBoth(t, ours, theirs, o)
-					if !isCall {
-						continue
-					}
-					n++
-					switch {
-					case n < tc.at && a != b:
-						t.Fatalf("%q, call %d: ours %+v, gobreaker %+v; they must agree before call %d", tc.script, n, a, b, tc.at)
-					case n == tc.at && (a != tc.ours || b != tc.theirs):
-						t.Fatalf("%q, call %d: ours %+v, gobreaker %+v; want ours %+v, gobreaker %+v: %s", tc.script, n, a, b, tc.ours, tc.theirs, tc.why)
-					}
+			runBoth(t, l, tc.script, func(n int, a, b decision) {
+				switch {
+				case n < tc.at && a != b:
+					t.Fatalf("%q, call %d: ours %+v, gobreaker %+v; they must agree before call %d", tc.script, n, a, b, tc.at)
+				case n == tc.at && (a != tc.ours || b != tc.theirs):
+					t.Fatalf("%q, call %d: ours %+v, gobreaker %+v; want ours %+v, gobreaker %+v: %s", tc.script, n, a, b, tc.ours, tc.theirs, tc.why)
 				}
 			})
 		})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -86,13 +85,8 @@ func TestExporter(t *testing.T, l Lab) {
 
 	t.Run("otlp", func(t *testing.T) {
 		// A real OTLP/gRPC endpoint on loopback: cmd/tracetree's receiver.
-		var mu sync.Mutex
-		var got []*tracetree.Trace
-		recv := tracetree.NewReceiver(time.Hour, time.Hour, func(tr *tracetree.Trace) {
-			mu.Lock()
-			defer mu.Unlock()
-			got = append(got, tr)
-		})
+		var got tracetree.Collected
+		recv := tracetree.NewReceiver(time.Hour, time.Hour, got.Add)
 		srv := labkit.Serve(t, labkit.Loopback, func(g *grpc.Server) { coltracepb.RegisterTraceServiceServer(g, recv) }, labkit.Options{})
 		for _, env := range []map[string]string{
 			{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + srv.Addr, "OTEL_EXPORTER_OTLP_INSECURE": "true"},
@@ -103,13 +97,12 @@ func TestExporter(t *testing.T, l Lab) {
 			exp, err := l.NewExporter(t.Context(), &out)
 			step5.Require(t, err)
 			exportOne(t, l, exp, "inventory")
+			before := len(got.Traces())
 			recv.Flush()
-			mu.Lock()
-			if len(got) != 1 || got[0].Spans != 2 || !got[0].Complete() || got[0].Services[0] != "inventory" {
-				t.Errorf("env %v: the OTLP receiver got %d traces (%+v); want one complete trace of 2 spans from inventory", env, len(got), got)
+			traces := got.Traces()[before:]
+			if len(traces) != 1 || traces[0].Spans != 2 || !traces[0].Complete() || traces[0].Services[0] != "inventory" {
+				t.Errorf("env %v: the OTLP receiver got %d traces (%+v); want one complete trace of 2 spans from inventory", env, len(traces), traces)
 			}
-			got = nil
-			mu.Unlock()
 			if out.Len() != 0 {
 				t.Errorf("env %v: with an OTLP endpoint set, spans were also written to stdout: %q", env, out.String())
 			}
