@@ -141,7 +141,7 @@ func TestCompression[L Counter](t *testing.T, compressed func() grpc.DialOption,
 // of 500 records over TLS on loopback. wire-B/op is bytes from server to client.
 func BenchmarkPull[L Counter](b *testing.B, compressed func() grpc.DialOption, newCounting func(net.Listener) L) {
 	for _, mode := range []string{"identity", "gzip"} {
-		b.Run(mode, func(b *testing.B) {
+		b.Run("mode="+mode, func(b *testing.B) {
 			w := startWire(b, newCounting, 500)
 			defer w.stop()
 			var opts []grpc.DialOption
