@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -513,10 +514,11 @@ func times(r float64) string {
 	return strconv.FormatFloat(r, 'f', 0, 64) + "×"
 }
 
-// number formats a median: whole numbers as such, others to 3 digits.
+// number formats a median: whole numbers and anything from 1000 up as
+// integers, smaller fractions to 3 significant digits.
 func number(v float64) string {
-	if v == float64(int64(v)) {
-		return strconv.FormatInt(int64(v), 10)
+	if v == math.Trunc(v) || math.Abs(v) >= 1000 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
