@@ -48,5 +48,6 @@ func TestConcurrencyLimit(t *testing.T)    { rt.TestConcurrencyLimit(t, lab) }
 func TestRetryBudget(t *testing.T)         { rt.TestRetryBudget(t, lab) }
 func TestDarkBackend(t *testing.T)         { rt.TestDarkBackend(t, lab) }
 
-func BenchmarkLimiter(b *testing.B) { rt.BenchmarkLimiter(b, lab) }
-func BenchmarkBreaker(b *testing.B) { rt.BenchmarkBreaker(b, lab) }
+func BenchmarkLimiter(b *testing.B)     { rt.BenchmarkLimiter(b, lab) }
+func BenchmarkBreaker(b *testing.B)     { rt.BenchmarkBreaker(b, lab) }
+func BenchmarkBreakerCall(b *testing.B) { rt.BenchmarkBreakerCall(b, lab) }

@@ -1,8 +1,11 @@
 package resiliencetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
+	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 
@@ -12,13 +15,15 @@ import (
 
 // BenchmarkLimiter: the cost of one decision, the lab's token bucket
 // against x/time/rate's, on a bucket that always has tokens (the common
-// case: a limiter is there for the rare burst) and on one that is empty.
+// case: a limiter is there for the rare burst), on an empty one, and per
+// client over 1,000 clients (the lab's bounded table against a plain map
+// of rate.Limiters that never forgets a client).
 func BenchmarkLimiter(b *testing.B, l Lab) {
 	for _, c := range []struct {
 		name string
 		r    float64
 	}{{"has_tokens", 1e12}, {"empty", 1e-9}} {
-		b.Run(c.name+"/lab", func(b *testing.B) {
+		b.Run("case="+c.name+"/impl=lab", func(b *testing.B) {
 			tb, err := l.NewTokenBucket(c.r, 1)
 			if err != nil {
 				b.Skip(err)
@@ -28,7 +33,7 @@ func BenchmarkLimiter(b *testing.B, l Lab) {
 				tb.AllowN(1)
 			}
 		})
-		b.Run(c.name+"/x_time_rate", func(b *testing.B) {
+		b.Run("case="+c.name+"/impl=x_time_rate", func(b *testing.B) {
 			lim := rate.NewLimiter(rate.Limit(c.r), 1)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -36,14 +41,14 @@ func BenchmarkLimiter(b *testing.B, l Lab) {
 			}
 		})
 	}
-	b.Run("keyed_1000_clients/lab", func(b *testing.B) {
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = fmt.Sprint("client-", i)
+	}
+	b.Run("case=1000_clients/impl=lab", func(b *testing.B) {
 		k, err := l.NewKeyedLimiter(1e12, 1, 1000)
 		if err != nil {
 			b.Skip(err)
-		}
-		keys := make([]string, 1000)
-		for i := range keys {
-			keys[i] = string(rune('a'+i%26)) + string(rune('a'+i/26))
 		}
 		b.ReportAllocs()
 		i := 0
@@ -52,13 +57,30 @@ func BenchmarkLimiter(b *testing.B, l Lab) {
 			i++
 		}
 	})
+	b.Run("case=1000_clients/impl=x_time_rate", func(b *testing.B) {
+		var mu sync.Mutex
+		m := map[string]*rate.Limiter{}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			key := keys[i%len(keys)]
+			mu.Lock()
+			lim, ok := m[key]
+			if !ok {
+				lim = rate.NewLimiter(1e12, 1)
+				m[key] = lim
+			}
+			mu.Unlock()
+			lim.Allow()
+			i++
+		}
+	})
 }
 
-// BenchmarkBreaker: what a closed breaker adds to a call, alone (Allow
-// and done) and on a real unary call over bufconn, with and without the
-// interceptor.
+// BenchmarkBreaker: a closed breaker's Allow and done, the lab's against
+// gobreaker's two-step breaker.
 func BenchmarkBreaker(b *testing.B, l Lab) {
-	b.Run("allow_done", func(b *testing.B) {
+	b.Run("impl=lab", func(b *testing.B) {
 		br, err := l.NewBreaker("bench", policy.BreakerConfig{})
 		if err != nil {
 			b.Skip(err)
@@ -69,11 +91,24 @@ func BenchmarkBreaker(b *testing.B, l Lab) {
 			done(policy.Success)
 		}
 	})
+	b.Run("impl=gobreaker", func(b *testing.B) {
+		br := gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{Name: "bench"})
+		b.ReportAllocs()
+		for b.Loop() {
+			done, _ := br.Allow()
+			done(nil)
+		}
+	})
+}
+
+// BenchmarkBreakerCall: what the breaker interceptor adds to a real unary
+// call over bufconn.
+func BenchmarkBreakerCall(b *testing.B, l Lab) {
 	for _, withBreaker := range []bool{false, true} {
-		name := "call/plain"
+		name := "interceptor=none"
 		var o labkit.Options
 		if withBreaker {
-			name = "call/with_breaker"
+			name = "interceptor=breaker"
 			bs, err := l.NewBreakers(policy.InterceptorConfig{})
 			if err != nil {
 				b.Skip(err)
