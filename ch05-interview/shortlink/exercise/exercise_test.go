@@ -6,8 +6,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/grpclabs/labs/ch05-interview/shortlink/shortlinktest"
 	"github.com/grpclabs/labs/ch05-interview/shortlink/exercise"
+	"github.com/grpclabs/labs/ch05-interview/shortlink/shortlinktest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -33,4 +33,3 @@ func TestRedirect(t *testing.T)    { shortlinktest.TestRedirect(t, lab) }
 func TestPenetration(t *testing.T) { shortlinktest.TestPenetration(t, lab) }
 func TestRestart(t *testing.T)     { shortlinktest.TestRestart(t, lab) }
 func TestRedis(t *testing.T)       { shortlinktest.TestRedis(t, lab) }
-
