@@ -220,12 +220,15 @@ func TestUnknownOutcome(t *testing.T, l Lab) {
 	})
 	t.Run("slow attempt overtaken", func(t *testing.T) {
 		e := newEnv(t, l, labkit.Options{})
+		if _, err := e.charge(t, step3, req("probe", 100)); err != nil { // a TODO stops here
+			t.Fatal(err)
+		}
 		r := req("order-12", 900)
 		e.psp.Inject(psp.Hang) // the first debit moves the money, then stalls
 		slow := make(chan error, 1)
 		go func() { _, err := e.srv.Charge(context.Background(), r); slow <- err }()
 		deadline := time.Now().Add(guard)
-		for e.psp.Calls() == 0 {
+		for e.psp.Calls() == 1 {
 			if time.Now().After(deadline) {
 				t.Fatal("the first attempt never called the processor")
 			}
@@ -240,8 +243,8 @@ func TestUnknownOutcome(t *testing.T, l Lab) {
 		if err := <-slow; status.Code(err) == codes.OK {
 			t.Error("the overtaken attempt reported success; it lost the key and must not record or report its outcome")
 		}
-		if e.psp.Debits() != 1 || e.charges(t, "order-12") != 1 {
-			t.Errorf("%d debits and %d charge rows; want one of each", e.psp.Debits(), e.charges(t, "order-12"))
+		if e.psp.Debits() != 2 || e.charges(t, "order-12") != 1 {
+			t.Errorf("%d debits (the probe's included) and %d charge rows for order-12; want 2 and 1", e.psp.Debits(), e.charges(t, "order-12"))
 		}
 		again, err := e.charge(t, step3, r)
 		if err != nil || again.GetChargeId() != resp.GetChargeId() {
