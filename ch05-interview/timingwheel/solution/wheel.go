@@ -183,8 +183,8 @@ func (w *Wheel) step(target int64) []*Timer {
 		}
 		w.now = next
 		// Cascade: at the start of an overflow slot's turn, move its timers
-		// down, coarsest level first, so each lands in the finest level
-		// that reaches it.
+		// down; each lands in the finest level that reaches it (level 0 for
+		// those due within the coming tick's slot span).
 		for i := len(w.levels) - 1; i >= 1; i-- {
 			l := w.levels[i]
 			if w.now%l.span != 0 {

@@ -16,7 +16,7 @@ import (
 // skip inside one reads as a pass).
 func probeRun[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 	t.Helper()
-	w := newWheel(t, l, step3, time.Second, 8)
+	w := newWheel(t, l, step1, time.Second, 8)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	err := w.Run(ctx)

@@ -239,7 +239,7 @@ func TestWheel[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 func TestHierarchy[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 	t.Run("random delays", func(t *testing.T) {
 		const tick, size = time.Millisecond, 8 // one turn: 8ms; 10s needs 5 levels
-		w := newWheel(t, l, step2, tick, size)
+		w := newWheel(t, l, step1, tick, size)
 		r := rand.New(rand.NewPCG(2, 2))
 		delays := make([]time.Duration, 2000)
 		for i := range delays {
@@ -250,7 +250,7 @@ func TestHierarchy[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 	})
 	t.Run("one turn exactly", func(t *testing.T) {
 		const tick, size = time.Second, 60
-		w := newWheel(t, l, step2, tick, size)
+		w := newWheel(t, l, step1, tick, size)
 		delays := []time.Duration{59 * time.Second, 60 * time.Second, 61 * time.Second, 3600 * time.Second, 3601 * time.Second, 3599 * time.Second}
 		run(t, w, tick, len(delays), func(i int) time.Duration { return delays[i] }, func(int) bool { return false },
 			func() time.Duration { return tick })
@@ -259,7 +259,7 @@ func TestHierarchy[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 		// An order that must be cancelled in 30 days, on a 1-second wheel
 		// of 60 slots; the wheel advances in 1-hour jumps.
 		const tick, size = time.Second, 60
-		w := newWheel(t, l, step2, tick, size)
+		w := newWheel(t, l, step1, tick, size)
 		var at time.Time
 		add(t, w, 30*24*time.Hour+1500*time.Millisecond, func() { at = w.Now() })
 		for i := 1; at.IsZero() && i <= 30*24+1; i++ {
