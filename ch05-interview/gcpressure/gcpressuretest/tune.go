@@ -127,8 +127,9 @@ func TestUnderLimit(t *testing.T, l Lab) {
 	untuned := secondHalf(newBounded(t, l, cacheSize, time.Hour, nil), 100, -1)
 	t.Logf("GC cycles per 1000 requests in the second %d: shipped cache with GOMEMLIMIT=%s, GOGC=off: %.2f (live %s); Bounded, same settings: %.2f (live %s); Bounded, GOGC=100, no limit: %.2f",
 		requests/2, mib(uint64(limit)), 1000*leaky.CyclesPerRequest, mib(leaky.LiveHeap), 1000*fixed.CyclesPerRequest, mib(fixed.LiveHeap), 1000*untuned.CyclesPerRequest)
-	if leaky.CyclesPerRequest < 3*fixed.CyclesPerRequest {
-		t.Errorf("near the memory limit the shipped service ran %.2f cycles per 1000 requests, the bounded one %.2f: want the fix to cut them at least 3x",
+	// Measured here: 5x to 9x. 2x leaves room for the pacer's variation.
+	if leaky.CyclesPerRequest < 2*fixed.CyclesPerRequest {
+		t.Errorf("near the memory limit the shipped service ran %.2f cycles per 1000 requests, the bounded one %.2f: want the fix to cut them at least 2x",
 			1000*leaky.CyclesPerRequest, 1000*fixed.CyclesPerRequest)
 	}
 	if untuned.CyclesPerRequest < 2*fixed.CyclesPerRequest {

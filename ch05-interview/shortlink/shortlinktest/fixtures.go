@@ -115,6 +115,13 @@ func (c *cache) stats() (gets, hits int, sets []setCall) {
 	return c.gets, c.hits, append([]setCall(nil), c.sets...)
 }
 
+// reset forgets the counts and the recorded Sets.
+func (c *cache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gets, c.hits, c.sets, c.misses = 0, 0, nil, map[string]int{}
+}
+
 func (c *cache) setFail(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

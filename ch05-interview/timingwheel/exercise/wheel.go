@@ -4,7 +4,6 @@
 package exercise
 
 import (
-	"context"
 	"time"
 
 	"github.com/grpclabs/labs/scripts/labkit"
@@ -61,11 +60,3 @@ func (t *Timer) Stop() bool { return false }
 //
 // Steps 1 and 2.
 func (w *Wheel) Advance(to time.Time) {}
-
-// Run drives the wheel from the clock: every tick (time.NewTicker) it
-// advances to the current time, until ctx ends. It returns ctx's error.
-//
-// Step 3.
-func (w *Wheel) Run(ctx context.Context) error {
-	return labkit.TODO("Wheel.Run")
-}

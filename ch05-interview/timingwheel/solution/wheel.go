@@ -5,8 +5,6 @@
 package solution
 
 import (
-	"container/list"
-	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -33,22 +31,37 @@ type Wheel struct {
 	count  int
 }
 
-// level is one wheel: size slots of span ticks each.
+// level is one wheel: size slots of span ticks each. A slot is a ring of
+// timers linked through the timers themselves, around a sentinel: adding
+// and removing allocate nothing (container/list would allocate an Element
+// per timer).
 type level struct {
 	span  int64 // ticks per slot: size^index
-	slots []*list.List
+	slots []Timer
 	n     int // timers in this level
 }
 
 // Timer is one scheduled callback.
 type Timer struct {
-	w     *Wheel
-	due   int64 // the tick it fires at
-	f     func()
-	level *level
-	slot  *list.List
-	el    *list.Element
-	state int // pending, fired or stopped
+	w          *Wheel
+	due        int64 // the tick it fires at
+	f          func()
+	level      *level
+	prev, next *Timer // its slot's ring, while pending
+	state      int    // pending, fired or stopped
+}
+
+// push appends t to the ring of sentinel s.
+func push(s, t *Timer) {
+	t.prev, t.next = s.prev, s
+	s.prev.next = t
+	s.prev = t
+}
+
+// unlink takes t out of its ring.
+func unlink(t *Timer) {
+	t.prev.next, t.next.prev = t.next, t.prev
+	t.prev, t.next = nil, nil
 }
 
 const (
@@ -69,9 +82,10 @@ func New(tick time.Duration, size int, start time.Time) (*Wheel, error) {
 }
 
 func (w *Wheel) newLevel(span int64) *level {
-	l := &level{span: span, slots: make([]*list.List, w.size)}
+	l := &level{span: span, slots: make([]Timer, w.size)}
 	for i := range l.slots {
-		l.slots[i] = list.New()
+		s := &l.slots[i]
+		s.prev, s.next = s, s
 	}
 	return l
 }
@@ -119,8 +133,8 @@ func (w *Wheel) place(t *Timer) {
 		}
 		l := w.levels[i]
 		if t.due/l.span-w.now/l.span < int64(w.size) {
-			slot := l.slots[(t.due/l.span)%int64(w.size)]
-			t.level, t.slot, t.el = l, slot, slot.PushBack(t)
+			push(&l.slots[(t.due/l.span)%int64(w.size)], t)
+			t.level = l
 			l.n++
 			return
 		}
@@ -138,9 +152,9 @@ func (t *Timer) Stop() bool {
 		return false
 	}
 	t.state = stopped
-	t.slot.Remove(t.el)
+	unlink(t)
 	t.level.n--
-	t.level, t.slot, t.el = nil, nil, nil
+	t.level = nil
 	w.count--
 	return true
 }
@@ -190,43 +204,29 @@ func (w *Wheel) step(target int64) []*Timer {
 			if w.now%l.span != 0 {
 				continue
 			}
-			slot := l.slots[(w.now/l.span)%int64(w.size)]
-			for slot.Len() > 0 {
-				t := slot.Remove(slot.Front()).(*Timer)
+			s := &l.slots[(w.now/l.span)%int64(w.size)]
+			for s.next != s {
+				t := s.next
+				unlink(t)
 				l.n--
 				w.place(t)
 			}
 		}
 		l0 := w.levels[0]
-		slot := l0.slots[w.now%int64(w.size)]
-		if slot.Len() == 0 {
+		s := &l0.slots[w.now%int64(w.size)]
+		if s.next == s {
 			continue
 		}
-		due := make([]*Timer, 0, slot.Len())
-		for el := slot.Front(); el != nil; el = el.Next() {
-			t := el.Value.(*Timer)
-			t.state, t.level, t.slot, t.el = fired, nil, nil, nil
+		var due []*Timer
+		for s.next != s {
+			t := s.next
+			unlink(t)
+			t.state, t.level = fired, nil
 			due = append(due, t)
 		}
-		slot.Init()
 		l0.n -= len(due)
 		w.count -= len(due)
 		return due
 	}
 	return nil
-}
-
-// Run drives the wheel from the clock: every tick it advances to the
-// current time, until ctx ends. It returns ctx's error.
-func (w *Wheel) Run(ctx context.Context) error {
-	t := time.NewTicker(w.tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case now := <-t.C:
-			w.Advance(now)
-		}
-	}
 }

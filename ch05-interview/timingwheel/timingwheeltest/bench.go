@@ -2,6 +2,7 @@ package timingwheeltest
 
 import (
 	"container/heap"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -9,48 +10,50 @@ import (
 
 // BenchmarkSchedule measures the common path of an order timeout: schedule
 // a cancellation 30 minutes out, then stop it (the order was paid), with
-// 100,000 other orders pending. The same on a binary heap (the textbook
-// delay queue, also what Go's runtime keeps per P) and on time.AfterFunc.
+// 1,000 to 1,000,000 other orders pending. The same on a binary heap (the
+// textbook delay queue) and on time.AfterFunc (Go's runtime keeps a 4-ary
+// heap of timers per P).
 func BenchmarkSchedule[T Timer, W Wheel[T]](b *testing.B, l Lab[T, W]) {
-	const pending = 100_000
-	b.Run("wheel", func(b *testing.B) {
-		w, err := l.New(time.Second, 60, start)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := range pending {
-			w.Add(time.Duration(i%3600)*time.Second+time.Minute, func() {})
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			w.Add(30*time.Minute, func() {}).Stop()
-		}
-	})
-	b.Run("heap", func(b *testing.B) {
-		q := &delayQueue{}
-		for i := range pending {
-			q.add(start.Add(time.Duration(i%3600)*time.Second+time.Minute), func() {})
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			q.add(start.Add(30*time.Minute), func() {}).stop()
-		}
-	})
-	b.Run("time.AfterFunc", func(b *testing.B) {
-		var ts []*time.Timer
-		for i := range pending {
-			ts = append(ts, time.AfterFunc(time.Duration(i%3600)*time.Second+time.Hour, func() {}))
-		}
-		b.Cleanup(func() {
-			for _, t := range ts {
-				t.Stop()
+	for _, pending := range []int{1_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("pending=%d/impl=wheel", pending), func(b *testing.B) {
+			w, err := l.New(time.Second, 60, start)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range pending {
+				w.Add(time.Duration(i%3600)*time.Second+time.Minute, func() {})
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				w.Add(30*time.Minute, func() {}).Stop()
 			}
 		})
-		b.ReportAllocs()
-		for b.Loop() {
-			time.AfterFunc(30*time.Minute, func() {}).Stop()
-		}
-	})
+		b.Run(fmt.Sprintf("pending=%d/impl=heap", pending), func(b *testing.B) {
+			q := &delayQueue{}
+			for i := range pending {
+				q.add(start.Add(time.Duration(i%3600)*time.Second+time.Minute), func() {})
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				q.add(start.Add(30*time.Minute), func() {}).stop()
+			}
+		})
+		b.Run(fmt.Sprintf("pending=%d/impl=AfterFunc", pending), func(b *testing.B) {
+			ts := make([]*time.Timer, 0, pending)
+			for i := range pending {
+				ts = append(ts, time.AfterFunc(time.Duration(i%3600)*time.Second+time.Hour, func() {}))
+			}
+			defer func() {
+				for _, t := range ts {
+					t.Stop()
+				}
+			}()
+			b.ReportAllocs()
+			for b.Loop() {
+				time.AfterFunc(30*time.Minute, func() {}).Stop()
+			}
+		})
+	}
 }
 
 // delayQueue is a heap of timers ordered by due time, behind a mutex.
