@@ -54,6 +54,11 @@ goroutine 0 gp=0x5f2620 m=0 mp=0x5f33e0 [idle]:
 runtime.netpoll(0x15f8ce70b570?)
 	/usr/local/go/src/runtime/netpoll_epoll.go:119 +0xd4 fp=0x7fff8bf363b0 sp=0x7fff8bf35d20 pc=0x446454
 
+goroutine 12 gp=0xc000103dc0 m=3 mp=0xc000100008 [running]:
+	goroutine running on other thread; stack unavailable
+created by example.com/bank.Start in goroutine 1
+	/src/bank/start.go:4 +0x1a fp=0xc00004afe0 sp=0xc00004afc8 pc=0x4da0a1
+
 goroutine 7 gp=0xc000102380 m=nil [chan send]:
 runtime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)
 	/usr/local/go/src/runtime/proc.go:462 +0xce fp=0xc00004af38 sp=0xc00004af18 pc=0x47dbae
@@ -85,6 +90,7 @@ var wantCanned = []dump.Goroutine{
 
 var wantSigquit = []dump.Goroutine{
 	{ID: 0, State: "idle", Frames: []dump.Frame{fr("runtime.netpoll", "/usr/local/go/src/runtime/netpoll_epoll.go", 119)}},
+	{ID: 12, State: "running", CreatedBy: fr("example.com/bank.Start", "/src/bank/start.go", 4), CreatorID: 1},
 	{ID: 7, State: "chan send", Frames: []dump.Frame{
 		fr("runtime.gopark", "/usr/local/go/src/runtime/proc.go", 462),
 		fr("example.com/bank.(*Ledger).publish", "/src/bank/ledger.go", 101),

@@ -76,8 +76,11 @@ func ParseDump(r io.Reader) ([]Goroutine, error) {
 					return nil, fmt.Errorf("dump line %d: creator id in %q", lineNo, line)
 				}
 			}
-		case strings.HasPrefix(line, "...") || strings.HasPrefix(line, "[originating from goroutine"):
-			// "...additional frames elided...", "...N frames elided..."
+		case strings.HasPrefix(line, "...") || strings.HasPrefix(line, "[originating from goroutine") ||
+			strings.HasPrefix(line, "\tgoroutine running on other thread"):
+			// "...additional frames elided...", "...N frames elided...", and
+			// a SIGQUIT caught this goroutine running on another thread: no
+			// stack to print.
 		case strings.HasPrefix(line, "\t"):
 			return nil, fmt.Errorf("dump line %d: a location with no function before it: %q", lineNo, line)
 		default:
