@@ -3,54 +3,68 @@ package timingwheeltest
 import (
 	"container/heap"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
 )
 
-// BenchmarkSchedule measures the common path of an order timeout: schedule
-// a cancellation 30 minutes out, then stop it (the order was paid), with
-// 1,000 to 1,000,000 other orders pending. The same on a binary heap (the
-// textbook delay queue) and on time.AfterFunc (Go's runtime keeps a 4-ary
-// heap of timers per P).
+// BenchmarkSchedule measures the steady state of an order book: with
+// 1,000 to 1,000,000 orders pending, each operation places an order (a
+// cancellation 30 minutes out, give or take a minute) and the oldest
+// pending one is paid (its cancellation stopped). The same on a binary
+// heap (the textbook delay queue, container/heap behind a mutex) and on
+// time.AfterFunc (the runtime's timers: a 4-ary heap per P).
 func BenchmarkSchedule[T Timer, W Wheel[T]](b *testing.B, l Lab[T, W]) {
+	jitter := make([]time.Duration, 1<<16)
+	r := rand.New(rand.NewPCG(3, 3))
+	for i := range jitter {
+		jitter[i] = time.Duration(r.Int64N(int64(time.Minute)))
+	}
+	due := func(i int) time.Duration { return 30*time.Minute + jitter[i%len(jitter)] }
+	nop := func() {}
 	for _, pending := range []int{1_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("pending=%d/impl=wheel", pending), func(b *testing.B) {
 			w, err := l.New(time.Second, 60, start)
 			if err != nil {
 				b.Fatal(err)
 			}
-			for i := range pending {
-				w.Add(time.Duration(i%3600)*time.Second+time.Minute, func() {})
+			ring := make([]T, pending)
+			for i := range ring {
+				ring[i] = w.Add(due(i), nop)
 			}
 			b.ReportAllocs()
-			for b.Loop() {
-				w.Add(30*time.Minute, func() {}).Stop()
+			for i := 0; b.Loop(); i++ {
+				ring[i%pending].Stop()
+				ring[i%pending] = w.Add(due(i), nop)
 			}
 		})
 		b.Run(fmt.Sprintf("pending=%d/impl=heap", pending), func(b *testing.B) {
 			q := &delayQueue{}
-			for i := range pending {
-				q.add(start.Add(time.Duration(i%3600)*time.Second+time.Minute), func() {})
+			ring := make([]*heapTimer, pending)
+			for i := range ring {
+				ring[i] = q.add(start.Add(due(i)), nop)
 			}
 			b.ReportAllocs()
-			for b.Loop() {
-				q.add(start.Add(30*time.Minute), func() {}).stop()
+			for i := 0; b.Loop(); i++ {
+				ring[i%pending].stop()
+				ring[i%pending] = q.add(start.Add(due(i)), nop)
 			}
 		})
 		b.Run(fmt.Sprintf("pending=%d/impl=AfterFunc", pending), func(b *testing.B) {
-			ts := make([]*time.Timer, 0, pending)
-			for i := range pending {
-				ts = append(ts, time.AfterFunc(time.Duration(i%3600)*time.Second+time.Hour, func() {}))
+			ring := make([]*time.Timer, pending)
+			for i := range ring {
+				ring[i] = time.AfterFunc(due(i), nop)
 			}
 			defer func() {
-				for _, t := range ts {
+				for _, t := range ring {
 					t.Stop()
 				}
 			}()
 			b.ReportAllocs()
-			for b.Loop() {
-				time.AfterFunc(30*time.Minute, func() {}).Stop()
+			for i := 0; b.Loop(); i++ {
+				ring[i%pending].Stop()
+				ring[i%pending] = time.AfterFunc(due(i), nop)
 			}
 		})
 	}
