@@ -8,26 +8,9 @@ import (
 	"time"
 
 	"github.com/grpclabs/labs/ch05-interview/gcpressure/service"
+	"github.com/grpclabs/labs/ch05-interview/internal/clock"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
-
-// clock is a settable clock for TTLs.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // newBounded builds the lab's cache and stops with step 3's TODO while it
 // is not written (an unwritten cache returns nil or keeps nothing).
@@ -76,28 +59,28 @@ func TestBounded(t *testing.T, l Lab) {
 		}
 	})
 	t.Run("ttl", func(t *testing.T) {
-		clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		clk := clock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		c := newBounded(t, l, 10, time.Minute, clk.Now)
 		c.Put("a", []byte("A"))
-		clk.advance(59 * time.Second)
+		clk.Advance(59 * time.Second)
 		get(t, c, "a", "A")
-		clk.advance(time.Second)
+		clk.Advance(time.Second)
 		get(t, c, "a", "") // a minute old: gone, even though the cache is not full
 		get(t, c, "probe", "")
 		if n := c.Len(); n != 0 {
 			t.Errorf("Len = %d after every entry expired and was read; an expired entry found by Get is removed", n)
 		}
 		c.Put("b", []byte("B"))
-		clk.advance(30 * time.Second)
+		clk.Advance(30 * time.Second)
 		c.Put("b", []byte("B2")) // a new value: a new minute
-		clk.advance(45 * time.Second)
+		clk.Advance(45 * time.Second)
 		get(t, c, "b", "B2")
 	})
 	t.Run("no ttl", func(t *testing.T) {
-		clk := &clock{now: time.Unix(0, 0)}
+		clk := clock.New(time.Unix(0, 0))
 		c := newBounded(t, l, 10, 0, clk.Now)
 		c.Put("a", []byte("A"))
-		clk.advance(1000 * time.Hour)
+		clk.Advance(1000 * time.Hour)
 		get(t, c, "a", "A")
 	})
 	t.Run("concurrent", func(t *testing.T) {

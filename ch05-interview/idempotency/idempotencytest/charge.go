@@ -208,7 +208,7 @@ func TestUnknownOutcome(t *testing.T, l Lab) {
 		if _, err := e.charge(t, step3, r); status.Code(err) != codes.Aborted {
 			t.Errorf("a retry while the dead attempt's lease runs = %v, want Aborted", err)
 		}
-		e.clock.advance(lease)
+		e.clock.Advance(lease)
 		resp, err := e.charge(t, step3, r)
 		if err != nil || resp.GetChargeId() != debit.GetChargeId() || e.psp.Debits() != 1 {
 			t.Errorf("a retry after the lease passed = %v, %v (%d debits); want the dead attempt's charge %s, found by debiting with the same key",
@@ -234,7 +234,7 @@ func TestUnknownOutcome(t *testing.T, l Lab) {
 			}
 			time.Sleep(time.Millisecond) // polling another goroutine's progress
 		}
-		e.clock.advance(lease)
+		e.clock.Advance(lease)
 		resp, err := e.charge(t, step3, r)
 		if err != nil {
 			t.Fatalf("a retry after the slow attempt's lease passed: %v", err)

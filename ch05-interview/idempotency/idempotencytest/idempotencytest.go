@@ -11,7 +11,6 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	paymentv1 "github.com/grpclabs/labs/ch05-interview/gen/payment/v1"
 	"github.com/grpclabs/labs/ch05-interview/idempotency/psp"
 	"github.com/grpclabs/labs/ch05-interview/idempotency/store"
+	"github.com/grpclabs/labs/ch05-interview/internal/clock"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
@@ -59,25 +59,7 @@ const lease = 30 * time.Second
 // guard bounds waits on something a broken implementation may never do.
 const guard = 30 * time.Second
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock.Clock { return clock.New(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)) }
 
 // openDB opens a fresh database in the test's directory.
 func openDB(t *testing.T) *sql.DB {
@@ -94,7 +76,7 @@ func openDB(t *testing.T) *sql.DB {
 // served over gRPC.
 type env struct {
 	db     *sql.DB
-	clock  *clock
+	clock  *clock.Clock
 	psp    *psp.Gateway
 	srv    paymentv1.PaymentServiceServer
 	client paymentv1.PaymentServiceClient

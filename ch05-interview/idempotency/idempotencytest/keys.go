@@ -105,9 +105,9 @@ func TestKeys(t *testing.T, l Lab) {
 
 	// A lease: a crashed attempt's key is taken over once it passes.
 	claim(t, k, "c", fp)
-	clk.advance(lease - 1)
+	clk.Advance(lease - 1)
 	wantKind(t, "a claim 1ns before the lease passes", claim(t, k, "c", fp), store.Busy, 0)
-	clk.advance(1)
+	clk.Advance(1)
 	wantKind(t, "a claim once the lease has passed", claim(t, k, "c", fp), store.New, 2)
 
 	// An effect that fails leaves the key as it was.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grpclabs/labs/ch05-interview/internal/clock"
 	"github.com/grpclabs/labs/ch05-interview/shortlink/backend"
 )
 
@@ -18,7 +19,7 @@ type readPath struct {
 	links  *links
 	cache  *cache
 	filter *setFilter
-	clock  *backend.Clock
+	clock  *clock.Clock
 	codes  []string // stored links' codes, in the filter
 	urls   map[string]string
 }
@@ -28,7 +29,7 @@ type readPath struct {
 func newReadPath(t *testing.T, l Lab, n int, c backend.Cache) *readPath {
 	t.Helper()
 	st := openStore(t)
-	rp := &readPath{links: &links{Links: st}, filter: newSetFilter(), clock: backend.NewClock(start), urls: map[string]string{}}
+	rp := &readPath{links: &links{Links: st}, filter: newSetFilter(), clock: clock.New(start), urls: map[string]string{}}
 	if c == nil {
 		c = backend.NewLRU(10_000, rp.clock.Now)
 	}

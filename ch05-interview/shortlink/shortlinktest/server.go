@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	shortlinkv1 "github.com/grpclabs/labs/ch05-interview/gen/shortlink/v1"
+	"github.com/grpclabs/labs/ch05-interview/internal/clock"
 	"github.com/grpclabs/labs/ch05-interview/shortlink/backend"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
@@ -27,7 +28,7 @@ type service struct {
 	store *backend.Store
 	links *links
 	cache *cache
-	clock *backend.Clock
+	clock *clock.Clock
 }
 
 // newService builds the lab's server on st (nil: a new store) with cache c
@@ -37,7 +38,7 @@ func newService(t *testing.T, l Lab, st *backend.Store, c backend.Cache, expecte
 	if st == nil {
 		st = openStore(t)
 	}
-	s := &service{store: st, links: &links{Links: st}, clock: backend.NewClock(start)}
+	s := &service{store: st, links: &links{Links: st}, clock: clock.New(start)}
 	if c == nil {
 		c = backend.NewLRU(100_000, s.clock.Now)
 	}
