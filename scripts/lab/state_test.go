@@ -10,7 +10,7 @@ import (
 )
 
 func TestStateRoundTrip(t *testing.T) {
-	root := t.TempDir() // no .lab directory yet: save must create it
+	root := filepath.Join(t.TempDir(), ".lab") // no .lab directory yet: save must create it
 	st, err := loadState(root)
 	if err != nil || len(st.Labs) != 0 {
 		t.Fatalf("missing state: %v, %+v", err, st)
@@ -31,7 +31,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, st)
 	}
 	// Saving leaves no temporary files behind.
-	entries, _ := os.ReadDir(filepath.Join(root, ".lab"))
+	entries, _ := os.ReadDir(root)
 	if len(entries) != 1 {
 		t.Errorf(".lab holds %d entries, want just state.json", len(entries))
 	}
@@ -46,7 +46,6 @@ func TestStateCorrupt(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			root := t.TempDir()
-			os.MkdirAll(filepath.Join(root, ".lab"), 0o755)
 			os.WriteFile(statePath(root), []byte(content), 0o644)
 			st, err := loadState(root)
 			if err == nil || !strings.Contains(err.Error(), "starting from an empty state") {
@@ -67,9 +66,9 @@ func TestStateCorrupt(t *testing.T) {
 }
 
 func TestStateUnwritable(t *testing.T) {
-	root := t.TempDir()
+	root := filepath.Join(t.TempDir(), ".lab")
 	// A file where the .lab directory should be: saving fails with a sentence, no panic.
-	os.WriteFile(filepath.Join(root, ".lab"), nil, 0o644)
+	os.WriteFile(root, nil, 0o644)
 	st, _ := loadState(root)
 	if err := st.save(root); err == nil || !strings.Contains(err.Error(), "could not save progress") {
 		t.Errorf("save error = %v", err)

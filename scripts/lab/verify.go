@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -25,8 +26,14 @@ type Verifier struct {
 	// Env is added to every child's environment (tests add GOFLAGS).
 	Env []string
 	// Race is whether -race can be used, and why not.
-	Race    bool
-	NoRace  string
+	Race   bool
+	NoRace string
+	// Overlay is a -overlay file for every go command: how verify checks
+	// the exercises as committed while the learner's own are in the tree.
+	Overlay string
+	// Yours, when set, reports the learner's own exercises just before the
+	// closing line; they are not counted.
+	Yours   func(ctx context.Context)
 	counts  tally
 	failed  []string // one line per failed phase, for the closing summary
 	phaseNo int
@@ -41,18 +48,68 @@ var defaultCodegen = []string{"go", "run", "./scripts/codegen", "-check"}
 
 // cmdVerify runs every phase and ends with "N passed, N failed, N skipped".
 func cmdVerify(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlags("verify", "", "Run what CI runs, in order: go vet on every module; every non-exercise\npackage with -race; every exercise in CI mode (LAB_TODO=skip, -race); the\nrule that each exercise still has a TODO; the codegen drift check.\nEnds with \"N passed, N failed, N skipped\" and exits 1 if anything failed.")
+	fs := a.newFlags("verify", "[-load]", "Run what CI runs, in order: go vet on every module; every non-exercise\n"+
+		"package with -race; every exercise in CI mode (LAB_TODO=skip, -race); the\n"+
+		"rule that each exercise still has a TODO; the codegen drift check.\n"+
+		"Exercises you changed are left out: verify checks them as committed (the\n"+
+		"go command sees git's version through -overlay; your files stay as they\n"+
+		"are) and shows your own as progress at the end.\n"+
+		"Ends with \"N passed, N failed, N skipped\" and exits 1 if anything failed.")
+	load := fs.Bool("load", false, "keep every core busy while verify runs: nothing may flake on a loaded machine")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	repo, _, err := a.open()
+	repo, st, err := a.open()
 	if err != nil {
 		return err
 	}
 	race, why := raceSupport(ctx)
 	v := &Verifier{
 		Root: repo.Root, Out: a.out, Labs: repo.Labs, Modules: repo.Modules,
-		Codegen: defaultCodegen, Race: race, NoRace: why,
+		Codegen: defaultCodegen, Race: race, NoRace: why, Env: a.env,
+	}
+	if a.codegen != nil {
+		v.Codegen = a.codegen
+	}
+	if changed, ok := changedExercises(ctx, repo.Root, repo.Labs); ok && len(changed) > 0 {
+		var files []string
+		var yours []*Lab
+		for _, l := range repo.Labs {
+			if len(changed[l]) > 0 {
+				files = append(files, changed[l]...)
+				yours = append(yours, l)
+			}
+		}
+		ov, err := committedOverlay(ctx, repo.Root, files)
+		if err != nil {
+			return fmt.Errorf("cannot set your exercises aside: %w", err)
+		}
+		defer ov.Close()
+		v.Overlay = ov.File
+		var names []string
+		for _, l := range yours {
+			names = append(names, repo.ShortName(l))
+		}
+		a.out.Printf("%s you changed %s: verify checks the exercises as committed (your files stay as they are) and shows yours at the end.\n",
+			a.out.paint(cyan, "note:"), plural(len(yours), "exercise")+" ("+strings.Join(names, ", ")+")")
+		v.Yours = func(ctx context.Context) {
+			reports, err := a.reports(ctx, repo, yours, runMode{})
+			if err != nil {
+				a.out.Printf("%s %v\n", a.out.paint(yellow, "your exercises:"), err)
+				return
+			}
+			for _, r := range reports {
+				r.remember(st)
+			}
+			a.saveState(repo, st)
+			a.out.Printf("\n%s\n", a.out.paint(bold, "== your exercises (progress, not counted)"))
+			printProgress(a.out, repo, reports)
+		}
+	}
+	if *load {
+		h := startHog(runtime.NumCPU(), hogLimit)
+		defer h.Stop()
+		a.out.Printf("%s keeping %s busy while verify runs (at most %s)\n", a.out.paint(cyan, "load:"), plural(runtime.NumCPU(), "core"), hogLimit)
 	}
 	if !v.Run(ctx) {
 		return exitError{1}
@@ -73,7 +130,7 @@ func (v *Verifier) Run(ctx context.Context) bool {
 	}
 
 	v.phase("go vet", strings.Join(patterns, " "))
-	if out, err := v.goCmd(ctx, nil, append([]string{"vet"}, patterns...)...); err != nil {
+	if out, err := v.goCmd(ctx, nil, append(append([]string{"vet"}, v.overlayFlag()...), patterns...)...); err != nil {
 		v.fail("go vet", "go vet reported problems:\n"+out)
 	} else {
 		v.ok("vet clean")
@@ -114,7 +171,8 @@ func (v *Verifier) Run(ctx context.Context) bool {
 			continue
 		}
 		bad++
-		why := "in CI mode at least one test must skip with \"TODO: implement ...\"; a stub must return labkit.TODO"
+		why := "in CI mode at least one test must skip with \"TODO: implement ...\"; a stub must return labkit.TODO." +
+			" If you committed your own solution: verify checks exercises as committed"
 		if exRes == nil || exRes.Package(p) == nil || exRes.Package(p).FailedBuild != "" {
 			why = "it did not build or run, see phase 3"
 		}
@@ -133,6 +191,9 @@ func (v *Verifier) Run(ctx context.Context) bool {
 		v.ok(strings.TrimSpace(lastLine(out)))
 	}
 
+	if v.Yours != nil {
+		v.Yours(ctx)
+	}
 	o.Println()
 	if len(v.failed) > 0 {
 		o.Printf("%s %s\n", o.paint(red, "FAILED:"), strings.Join(v.failed, "; "))
@@ -167,11 +228,11 @@ func (v *Verifier) fail(what, msg string) {
 // and prints each failure once: a failing top-level test with its subtests'
 // output, or a package-level problem (build error, goleak report, crash).
 func (v *Verifier) testPhase(ctx context.Context, name string, env, pkgs []string) *Result {
-	args := []string{"-timeout=5m"}
+	args := append([]string{"-timeout=5m"}, v.overlayFlag()...)
 	if v.Race {
 		args = append(args, "-race")
 	}
-	res, stderr, err := goTest(ctx, v.Root, append(v.env(), env...), append(args, pkgs...)...)
+	res, stderr, err := goTest(ctx, v.Root, append(v.env(), env...), nil, append(args, pkgs...)...)
 	if err != nil {
 		v.fail(name, err.Error())
 		return res
@@ -232,7 +293,7 @@ type listed struct{ path, dir string }
 
 // listPackages lists every package of the modules with its directory.
 func (v *Verifier) listPackages(ctx context.Context, patterns []string) ([]listed, error) {
-	out, err := v.goCmd(ctx, nil, append([]string{"list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"}, patterns...)...)
+	out, err := v.goCmd(ctx, nil, append(append([]string{"list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"}, v.overlayFlag()...), patterns...)...)
 	if err != nil {
 		return nil, fmt.Errorf("go list failed:\n%s", out)
 	}
@@ -258,6 +319,13 @@ func (v *Verifier) exerciseOf(dir string) *Lab {
 }
 
 func (v *Verifier) env() []string { return append(workEnv(v.Root), v.Env...) }
+
+func (v *Verifier) overlayFlag() []string {
+	if v.Overlay == "" {
+		return nil
+	}
+	return []string{"-overlay=" + v.Overlay}
+}
 
 func (v *Verifier) goCmd(ctx context.Context, env []string, args ...string) (string, error) {
 	return v.run(ctx, env, "go", args...)
