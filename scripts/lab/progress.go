@@ -153,7 +153,7 @@ func (a *app) check(ctx context.Context, repo *Repo, st *State, lab *Lab, fresh 
 	if !race {
 		a.out.Printf("%s\n", a.out.paint(dim, "note: running without -race: "+why))
 	}
-	reports, err := a.reports(ctx, repo, []*Lab{lab}, runMode{race: race, strict: true, refresh: fresh})
+	reports, err := a.reports(ctx, repo, []*Lab{lab}, runMode{race: race, vet: true, strict: true, refresh: fresh})
 	if err != nil {
 		return false, err
 	}

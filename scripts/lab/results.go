@@ -22,6 +22,7 @@ type record struct {
 	Lab     string    `json:"lab"`
 	Key     inputKey  `json:"key"`
 	Race    bool      `json:"race"`
+	Vet     bool      `json:"vet"`
 	At      time.Time `json:"at"`
 	Package string    `json:"package"` // import path of the exercise ("" if go test said nothing)
 	stream  []string

@@ -20,7 +20,8 @@ const (
 // runMode says which results are good enough and what may be run.
 type runMode struct {
 	race   bool // run with -race
-	strict bool // a record counts only when made with the same -race setting (check)
+	vet    bool // run go test's vet checks
+	strict bool // a record counts only when made with the same -race and vet settings (check)
 	// budget bounds, for the progress view, the estimated time spent
 	// re-running labs whose files changed; past it their last result is
 	// shown as stale. Zero runs whatever is needed.
@@ -46,7 +47,7 @@ func (a *app) reports(ctx context.Context, repo *Repo, labs []*Lab, m runMode) (
 		switch {
 		case m.refresh:
 			run = append(run, i)
-		case rec != nil && rec.Key == keys[i] && (!m.strict || rec.Race == m.race):
+		case rec != nil && rec.Key == keys[i] && (!m.strict || rec.Race == m.race && rec.Vet == m.vet):
 			reports[i] = reportFrom(l, rec, fromRecord)
 		case m.budget == 0:
 			run = append(run, i)
@@ -94,7 +95,7 @@ func (a *app) reports(ctx context.Context, repo *Repo, labs []*Lab, m runMode) (
 			ls = append(ls, labs[i])
 		}
 		first := a.firstBuild(repo, in, ls, m.race)
-		got, err := a.runExercises(ctx, repo, ls, m.race, first)
+		got, err := a.runExercises(ctx, repo, ls, m, first)
 		if err != nil {
 			return nil, err
 		}
@@ -148,8 +149,9 @@ type ran struct {
 // runExercises runs the exercise packages of labs in one `go test` call,
 // saying on stderr what it is doing, and returns a report and a record
 // per lab.
-func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, race bool, firstBuild []string) ([]ran, error) {
-	args := testFlags(race)
+func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, m runMode, firstBuild []string) ([]ran, error) {
+	race := m.race
+	args := testFlags(race, m.vet)
 	paths := make([]string, len(labs))
 	for i, l := range labs {
 		args = append(args, l.ExercisePattern())
@@ -211,7 +213,7 @@ func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, race bo
 		r.From, r.At, r.Race = fromRun, start, race
 		out[i].report = r
 		if pkg == nil || pkg.Action != "" {
-			rec := &record{Version: recordVersion, Lab: l.ID, Race: race, At: start}
+			rec := &record{Version: recordVersion, Lab: l.ID, Race: race, Vet: m.vet, At: start}
 			if pkg != nil {
 				rec.Package, rec.stream = pkg.Path, res.Stream(pkg)
 			}
