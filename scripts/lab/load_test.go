@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -28,6 +30,14 @@ func TestHog(t *testing.T) {
 func TestLoadCommand(t *testing.T) {
 	t.Parallel()
 	root := fixture(t, nil)
+	// load passes its environment on untouched; pin the fixture's
+	// workspace, or a GOWORK inherited from the caller (verify sets one) wins.
+	env := append(fixtureEnv(), "GOWORK="+filepath.Join(root, "go.work"))
+	testApp := func(root string) (*app, *bytes.Buffer, *bytes.Buffer) {
+		a, out, errOut := testApp(root)
+		a.env = env
+		return a, out, errOut
+	}
 	a, out, errOut := testApp(root)
 	if code := run(t, a, "load", "-cpus", "1", "--", "go", "run", "./ch99-fixture/cmd/codegen"); code != 0 ||
 		!strings.Contains(out.String(), "codegen: 1 chapters up to date") || !strings.Contains(errOut.String(), "load: keeping 1 core busy") {
