@@ -34,8 +34,10 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -210,6 +212,13 @@ func cachedBinary(pkgAtVersion string) (string, error) {
 // generate runs `buf generate` in chapter dir, writing under out.
 func generate(buf []string, dir, out string) error {
 	args := append(slices.Clone(buf[1:]), "generate", "--output", out)
+	tmpl, err := directTools(dir)
+	if err != nil {
+		return err
+	}
+	if tmpl != "" {
+		args = append(args, "--template", tmpl)
+	}
 	cmd := exec.Command(buf[0], args...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
@@ -218,6 +227,59 @@ func generate(buf []string, dir, out string) error {
 		return fmt.Errorf("%s generate: %v\n%s", strings.Join(buf, " "), err, stderr.String())
 	}
 	return nil
+}
+
+// goToolRe matches a plugin run as a tool of the chapter's module.
+var goToolRe = regexp.MustCompile(`(local:\s*)\[\s*"go"\s*,\s*"tool"\s*,\s*"([^"]+)"\s*\]`)
+
+// directTools returns dir's buf.gen.yaml with every plugin written as
+// `local: ["go", "tool", NAME]` pointing at the tool's built binary
+// instead ("" when there is none). buf starts a plugin once per proto
+// directory, and each `go tool` start loads the module graph and checks
+// the build: most of a check's time. `go tool -n` builds the tool once
+// and names the binary, the very one `go tool` would run.
+func directTools(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "buf.gen.yaml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil // buf says what is missing
+	}
+	if err != nil {
+		return "", err
+	}
+	return rewriteTools(string(b), func(name string) (string, error) {
+		cmd := exec.Command("go", "tool", "-n", name)
+		cmd.Dir = dir
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("go tool -n %s: %v\n%s", name, err, stderr.String())
+		}
+		return strings.TrimSpace(string(out)), nil
+	})
+}
+
+// rewriteTools replaces each `local: ["go", "tool", NAME]` of a buf.gen.yaml
+// with the binary that binary(NAME) names; "" when there is none.
+func rewriteTools(yaml string, binary func(name string) (string, error)) (string, error) {
+	paths := map[string]string{}
+	for _, m := range goToolRe.FindAllStringSubmatch(yaml, -1) {
+		if _, ok := paths[m[2]]; ok {
+			continue
+		}
+		p, err := binary(m[2])
+		if err != nil {
+			return "", err
+		}
+		paths[m[2]] = p
+	}
+	if len(paths) == 0 {
+		return "", nil
+	}
+	return goToolRe.ReplaceAllStringFunc(yaml, func(s string) string {
+		m := goToolRe.FindStringSubmatch(s)
+		return m[1] + "[" + strconv.Quote(paths[m[2]]) + "]"
+	}), nil
 }
 
 // regenerate replaces dir/gen with fresh output, so generated files of

@@ -157,3 +157,29 @@ func TestCachedBinary(t *testing.T) {
 		t.Errorf("cachedBinary = %q, %v; want the cached %q", got, err, want)
 	}
 }
+
+// Plugins run as `go tool NAME` are pointed at their binaries; other
+// plugins and options stay as they are.
+func TestRewriteTools(t *testing.T) {
+	in := "version: v2\nplugins:\n" +
+		"  - local: [\"go\", \"tool\", \"protoc-gen-go\"]\n    out: gen\n" +
+		"  - local: [ \"go\",\"tool\",\"protoc-gen-go-vtproto\" ]\n    out: gen\n    opt: features=marshal\n" +
+		"  - local: protoc-gen-other\n    out: gen\n" +
+		"  - local: [\"go\", \"tool\", \"protoc-gen-go\"]\n    out: gen2\n"
+	calls := 0
+	got, err := rewriteTools(in, func(name string) (string, error) {
+		calls++
+		return `C:\bin\` + name, nil
+	})
+	want := "version: v2\nplugins:\n" +
+		"  - local: [\"C:\\\\bin\\\\protoc-gen-go\"]\n    out: gen\n" +
+		"  - local: [\"C:\\\\bin\\\\protoc-gen-go-vtproto\"]\n    out: gen\n    opt: features=marshal\n" +
+		"  - local: protoc-gen-other\n    out: gen\n" +
+		"  - local: [\"C:\\\\bin\\\\protoc-gen-go\"]\n    out: gen2\n"
+	if err != nil || got != want || calls != 2 {
+		t.Errorf("rewriteTools = %v, %d calls:\n%s\nwant:\n%s", err, calls, got, want)
+	}
+	if got, err := rewriteTools("plugins:\n  - local: protoc-gen-go\n", nil); got != "" || err != nil {
+		t.Errorf("without go tool plugins = %q, %v", got, err)
+	}
+}
