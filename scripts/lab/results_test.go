@@ -28,7 +28,7 @@ func TestProgressAnswersFromRecords(t *testing.T) {
 	const row = "adder  in progress  1/2 steps  (1/2 tests passing)"
 
 	out, errOut := progress(t, root)
-	if !wentToGoTest(errOut) || !strings.Contains(errOut, "building ch99-fixture (first run only") || !strings.Contains(out, row) {
+	if !wentToGoTest(errOut) || !strings.Contains(errOut, "building ch99-fixture (first run only: a few minutes") || !strings.Contains(out, row) {
 		t.Fatalf("first progress: should build and run:\n%s%s", out, errOut)
 	}
 	out, errOut = progress(t, root)

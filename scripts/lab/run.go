@@ -123,7 +123,7 @@ func reportFrom(l *Lab, rec *record, from string) *LabReport {
 
 // firstBuild names the chapters of labs in which no lab has been run with
 // this toolchain, environment and -race setting: their dependencies are
-// probably not built yet, which takes a minute or more per chapter.
+// probably not built yet, which takes minutes (see the README).
 func (a *app) firstBuild(repo *Repo, in *inputs, labs []*Lab, race bool) []string {
 	var cold []string
 	for _, l := range labs {
@@ -177,7 +177,7 @@ func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, m runMo
 	testing := "testing " + what + with
 	phase := testing
 	if len(firstBuild) > 0 {
-		phase = fmt.Sprintf("building %s%s (first run only, about a minute per chapter), then %s",
+		phase = fmt.Sprintf("building %s%s (first run only: a few minutes on 2 cores), then %s",
 			strings.Join(firstBuild, ", "), with, testing)
 	}
 	st := a.status(phase)
