@@ -31,6 +31,9 @@ type Verifier struct {
 	// Overlay is a -overlay file for every go command: how verify checks
 	// the exercises as committed while the learner's own are in the tree.
 	Overlay string
+	// Fresh runs every test even when go test has a cached result (-count=1):
+	// what a run under load needs, or it would only replay old results.
+	Fresh bool
 	// Yours, when set, reports the learner's own exercises just before the
 	// closing line; they are not counted.
 	Yours   func(ctx context.Context)
@@ -109,7 +112,8 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	if *load {
 		h := startHog(runtime.NumCPU(), hogLimit)
 		defer h.Stop()
-		a.out.Printf("%s keeping %s busy while verify runs (at most %s)\n", a.out.paint(cyan, "load:"), plural(runtime.NumCPU(), "core"), hogLimit)
+		v.Fresh = true
+		a.out.Printf("%s keeping %s busy while verify runs every test afresh (at most %s)\n", a.out.paint(cyan, "load:"), plural(runtime.NumCPU(), "core"), hogLimit)
 	}
 	if !v.Run(ctx) {
 		return exitError{1}
@@ -153,17 +157,26 @@ func (v *Verifier) Run(ctx context.Context) bool {
 		}
 	}
 
+	if ctx.Err() != nil {
+		return v.interrupted()
+	}
 	v.phase("solutions, suites and tools"+v.raceNote(), plural(len(others), "package"))
 	if len(others) > 0 {
 		v.testPhase(ctx, "solutions", []string{"LAB_TODO="}, others)
 	}
 
+	if ctx.Err() != nil {
+		return v.interrupted()
+	}
 	v.phase("exercises in CI mode (LAB_TODO=skip)"+v.raceNote(), plural(len(exercises), "package"))
 	var exRes *Result
 	if len(exercises) > 0 {
 		exRes = v.testPhase(ctx, "exercises", []string{"LAB_TODO=skip"}, exercises)
 	}
 
+	if ctx.Err() != nil {
+		return v.interrupted()
+	}
 	v.phase("every exercise has a TODO", plural(len(labExercises), "lab"))
 	bad := 0
 	for _, p := range labExercises {
@@ -182,6 +195,9 @@ func (v *Verifier) Run(ctx context.Context) bool {
 		v.ok("each exercise still has work to do")
 	}
 
+	if ctx.Err() != nil {
+		return v.interrupted()
+	}
 	v.phase("codegen drift", strings.Join(v.Codegen, " "))
 	if len(v.Codegen) == 0 {
 		v.ok("skipped: no codegen check configured")
@@ -191,6 +207,9 @@ func (v *Verifier) Run(ctx context.Context) bool {
 		v.ok(strings.TrimSpace(lastLine(out)))
 	}
 
+	if ctx.Err() != nil {
+		return v.interrupted()
+	}
 	if v.Yours != nil {
 		v.Yours(ctx)
 	}
@@ -201,6 +220,13 @@ func (v *Verifier) Run(ctx context.Context) bool {
 	// The closing line stays plain, for people and for scripts.
 	fmt.Fprintf(o.W, "%d passed, %d failed, %d skipped\n", v.counts.pass, v.counts.fail, v.counts.skip)
 	return v.counts.fail == 0
+}
+
+// interrupted ends a run cut short by Ctrl-C: the phases left would only
+// fail, so it says so instead and reports failure.
+func (v *Verifier) interrupted() bool {
+	v.Out.Printf("\n%s the run was interrupted; nothing after this point ran.\n", v.Out.paint(red, "INTERRUPTED:"))
+	return false
 }
 
 func (v *Verifier) raceNote() string {
@@ -231,6 +257,9 @@ func (v *Verifier) testPhase(ctx context.Context, name string, env, pkgs []strin
 	args := append([]string{"-timeout=5m"}, v.overlayFlag()...)
 	if v.Race {
 		args = append(args, "-race")
+	}
+	if v.Fresh {
+		args = append(args, "-count=1")
 	}
 	res, stderr, err := goTest(ctx, v.Root, append(v.env(), env...), nil, append(args, pkgs...)...)
 	if err != nil {
@@ -336,6 +365,7 @@ func (v *Verifier) run(ctx context.Context, env []string, name string, args ...s
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = v.Root
 	cmd.Env = append(append(os.Environ(), v.env()...), env...)
+	gentle(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

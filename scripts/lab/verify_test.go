@@ -167,3 +167,37 @@ func TestVerifyCommittedSolvedExerciseFails(t *testing.T) {
 		t.Errorf("output:\n%s", s)
 	}
 }
+
+// Ctrl-C stops verify at the next phase and says so, instead of running
+// the rest into failures.
+func TestVerifyInterrupted(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, nil)
+	repo, err := openRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	v := &Verifier{Root: root, Out: &Out{W: &out}, Labs: repo.Labs, Modules: repo.Modules, Env: fixtureEnv()}
+	cancel()
+	if v.Run(ctx) {
+		t.Fatal("an interrupted verify passed")
+	}
+	if s := out.String(); !strings.Contains(s, "INTERRUPTED: the run was interrupted") || strings.Contains(s, "== 2/5") {
+		t.Errorf("output:\n%s", s)
+	}
+}
+
+// verify -load passes on the fixture with every core busy.
+func TestVerifyLoad(t *testing.T) {
+	root := fixture(t, nil)
+	a, out, errOut := testApp(root)
+	a.codegen = strings.Fields(fixtureCodegen)
+	if code := run(t, a, "verify", "-load"); code != 0 {
+		t.Fatalf("verify -load: exit %d\n%s%s", code, out, errOut)
+	}
+	if s := out.String(); !strings.Contains(s, "busy while verify runs every test afresh") || !strings.HasSuffix(s, "\n5 passed, 0 failed, 3 skipped\n") {
+		t.Errorf("output:\n%s", s)
+	}
+}
