@@ -196,7 +196,11 @@ func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, m runMo
 					done++
 				}
 			}
-			st.Detail(fmt.Sprintf("%s %s (%d of %d done)", shortPkg(repo, labs, paths, ev.Package), ev.Test, done, len(labs)))
+			msg := ev.Test
+			if len(labs) > 1 {
+				msg = fmt.Sprintf("%s %s (%d of %d labs done)", shortPkg(repo, labs, paths, ev.Package), ev.Test, done, len(labs))
+			}
+			st.Detail(msg)
 		}
 	}
 	// LAB_TODO is cleared: this is the learner's view, where a TODO fails.

@@ -74,3 +74,37 @@ func TestStateUnwritable(t *testing.T) {
 		t.Errorf("save error = %v", err)
 	}
 }
+
+// An older file is migrated, hints kept; a newer one is used but never
+// overwritten, so what a newer runner added survives.
+func TestStateVersions(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"version":0,"labs":{"a":{"done":true,"revealed":[{"index":2,"at":"2026-01-02T03:04:05Z"}]}}}`
+	os.WriteFile(statePath(dir), []byte(old), 0o644)
+	migrations[0] = func(doc map[string]any) error { // as a real one would: rename a field
+		for _, l := range doc["labs"].(map[string]any) {
+			l := l.(map[string]any)
+			l["hints"], l["revealed"] = l["revealed"], nil
+		}
+		return nil
+	}
+	defer delete(migrations, 0)
+	st, err := loadState(dir)
+	if err != nil || len(st.Labs["a"].Hints) != 1 || st.Labs["a"].Hints[0].Index != 2 || !st.Labs["a"].Done {
+		t.Fatalf("migrated state = %+v, %v", st.Labs["a"], err)
+	}
+
+	newer := `{"version":99,"labs":{"a":{"done":true,"hints":[{"index":1,"at":"2026-01-02T03:04:05Z"}],"future":1}}}`
+	os.WriteFile(statePath(dir), []byte(newer), 0o644)
+	st, err = loadState(dir)
+	if err == nil || !strings.Contains(err.Error(), "newer lab runner") || len(st.Labs["a"].Hints) != 1 {
+		t.Fatalf("newer state = %+v, %v", st.Labs["a"], err)
+	}
+	st.Lab("b").Done = true
+	if err := st.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(statePath(dir)); string(b) != newer {
+		t.Errorf("a newer file was overwritten:\n%s", b)
+	}
+}

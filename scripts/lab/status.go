@@ -92,8 +92,12 @@ func (s *Status) render(frame int) {
 	if s.detail != "" {
 		line += " · " + s.detail
 	}
-	line += fmt.Sprintf(" (%ds)", int(time.Since(s.start).Seconds()))
-	fmt.Fprintf(s.w, "\r\x1b[2K%s %s", spinner[frame%len(spinner)], line)
+	// One line that never wraps, or \r could not redraw it: 80 columns is
+	// the narrowest terminal worth caring about.
+	if r := []rune(line); len(r) > 68 {
+		line = string(r[:67]) + "…"
+	}
+	fmt.Fprintf(s.w, "\r\x1b[2K%s %s (%ds)", spinner[frame%len(spinner)], line, int(time.Since(s.start).Seconds()))
 	s.drawn = true
 }
 

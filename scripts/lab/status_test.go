@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Off a terminal each phase is one plain line, details are left out, and
@@ -27,5 +29,24 @@ func TestStatusPlain(t *testing.T) {
 	s.Stop()
 	if buf.Len() != 0 {
 		t.Errorf("a quick job printed %q", buf.String())
+	}
+}
+
+// On a terminal the line is redrawn in place, never longer than fits in
+// 80 columns, and erased at the end.
+func TestStatusTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	s := &Status{w: &buf, tty: true, start: time.Now(), phase: strings.Repeat("x", 100), stop: make(chan struct{}), done: make(chan struct{})}
+	close(s.done)
+	s.Detail("TestX")
+	s.render(0)
+	line := strings.TrimPrefix(buf.String(), "\r\x1b[2K")
+	if line == buf.String() || utf8.RuneCountInString(line) > 80 || !strings.Contains(line, "…") {
+		t.Errorf("terminal line %q", buf.String())
+	}
+	buf.Reset()
+	s.Stop()
+	if buf.String() != "\r\x1b[2K" {
+		t.Errorf("Stop printed %q, want the line erased", buf.String())
 	}
 }
