@@ -47,17 +47,21 @@ func cmdProgress(ctx context.Context, a *app, args []string) error {
 	a.saveState(repo, st)
 	printProgress(a.out, repo, reports)
 	a.out.Println()
-	var stale []string
-	why := ""
+	var reasons []string
+	stale := map[string][]string{} // reason → labs
 	for _, r := range reports {
 		if r.From == fromStale {
-			stale = append(stale, repo.ShortName(r.Lab))
-			why = r.StaleWhy
+			if stale[r.StaleWhy] == nil {
+				reasons = append(reasons, r.StaleWhy)
+			}
+			stale[r.StaleWhy] = append(stale[r.StaleWhy], repo.ShortName(r.Lab))
 		}
 	}
-	if len(stale) > 0 {
-		a.out.Printf("%s %s: shown from the last run (%s).\n  %s re-runs them now; check re-runs one.\n",
-			a.out.paint(yellow, "stale:"), strings.Join(stale, ", "), why, a.out.paint(cyan, "go run ./scripts/lab -refresh"))
+	for _, why := range reasons {
+		a.out.Printf("%s %s: shown from the last run (%s).\n", a.out.paint(yellow, "stale:"), strings.Join(stale[why], ", "), why)
+	}
+	if len(reasons) > 0 {
+		a.out.Printf("  %s re-runs them now; check re-runs one.\n", a.out.paint(cyan, "go run ./scripts/lab -refresh"))
 	}
 	if nextLab(repo, st, nil) == nil {
 		a.out.Printf("every lab is done. next: %s\n", a.out.paint(cyan, "go run ./scripts/lab verify"))

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // wentToGoTest reports whether the command ran go test: the status line says so
@@ -194,5 +195,26 @@ func TestRecordReplay(t *testing.T) {
 		if rec := loadRecord(dir, l); rec != nil {
 			t.Errorf("record %q was used", body)
 		}
+	}
+}
+
+// Past the progress view's time budget, a changed lab shows its last
+// result, marked stale, instead of running.
+func TestProgressBudget(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
+	progress(t, root)
+	os.WriteFile(filepath.Join(root, "ch99-fixture", "adder", "exercise", "adder.go"), []byte(allDone), 0o644)
+	a, _, errOut := testApp(root)
+	repo, _, err := a.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports, err := a.reports(t.Context(), repo, repo.Labs, runMode{budget: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := reports[0]; r.From != fromStale || r.StaleWhy != "its files changed" || r.Done || wentToGoTest(errOut.String()) {
+		t.Errorf("over budget: from %s (%s), done %v\n%s", r.From, r.StaleWhy, r.Done, errOut)
 	}
 }
