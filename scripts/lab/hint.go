@@ -16,11 +16,7 @@ func cmdHint(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, st, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := repo.FindLab(pos[0])
+	repo, st, lab, err := a.openLab(pos)
 	if err != nil {
 		return err
 	}

@@ -253,6 +253,17 @@ func (a *app) open() (*Repo, *State, error) {
 	return repo, st, nil
 }
 
+// openLab opens the repository and resolves the lab a command is about:
+// the positional argument, or where the learner is.
+func (a *app) openLab(pos []string) (*Repo, *State, *Lab, error) {
+	repo, st, err := a.open()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lab, err := a.lab(repo, st, pos)
+	return repo, st, lab, err
+}
+
 // lab resolves the positional argument, or picks where the learner is.
 func (a *app) lab(repo *Repo, st *State, pos []string) (*Lab, error) {
 	if len(pos) > 0 {

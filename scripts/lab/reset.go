@@ -20,11 +20,7 @@ func cmdReset(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, _, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := repo.FindLab(pos[0])
+	repo, _, lab, err := a.openLab(pos)
 	if err != nil {
 		return err
 	}
@@ -151,11 +147,7 @@ func cmdRestore(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, _, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := repo.FindLab(pos[0])
+	repo, _, lab, err := a.openLab(pos)
 	if err != nil {
 		return err
 	}

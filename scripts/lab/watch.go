@@ -21,11 +21,7 @@ func cmdWatch(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, st, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := a.lab(repo, st, pos)
+	repo, st, lab, err := a.openLab(pos)
 	if err != nil {
 		return err
 	}
