@@ -343,3 +343,15 @@ func TestCheckNextStepAndNextLab(t *testing.T) {
 		t.Errorf("done: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// Ctrl-C during a check is one plain line, not a context error.
+func TestCheckInterrupted(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
+	a, out, errOut := testApp(root)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := a.main(ctx, []string{"check", "adder"}); code != 130 || !strings.HasSuffix(errOut.String(), "lab: interrupted\n") {
+		t.Errorf("interrupted check: exit %d\n%s%s", code, out, errOut)
+	}
+}

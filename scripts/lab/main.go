@@ -125,6 +125,9 @@ func (a *app) main(ctx context.Context, args []string) int {
 		return 2
 	case errors.Is(err, errFlags):
 		return 2
+	case ctx.Err() != nil:
+		a.errOut.Printf("lab: interrupted\n")
+		return 130 // what a shell reports for a process stopped by Ctrl-C
 	}
 	a.errOut.Printf("lab: %v\n", err)
 	return 1
