@@ -355,3 +355,60 @@ func TestCheckInterrupted(t *testing.T) {
 		t.Errorf("interrupted check: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// catchup gives the exercise the solution's code for steps 1..N only,
+// backs the learner's work up first, and ends with check; restore undoes it.
+func TestCatchupCommand(t *testing.T) {
+	t.Parallel()
+	mine := "package exercise\n\nimport \"example.com/ch99-fixture/kit\"\n\n" +
+		"func Add(a, b int) (int, error) { return 0, kit.TODO(\"Add\") }\n\n" +
+		"// Sub is the learner's own try.\nfunc Sub(a, b int) (int, error) { return b - a, nil }\n"
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": mine})
+	ex := filepath.Join(root, "ch99-fixture", "adder", "exercise", "adder.go")
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "catchup", "adder", "1"); code != 0 {
+		t.Fatalf("catchup: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"your exercise is saved in .lab/backup/ch99-fixture/adder/20260102-030405",
+		"ch99-fixture/adder caught up to step 1",
+		"1. Add two numbers: Add (adder.go)",
+		"undo: go run ./scripts/lab restore adder",
+		"✓    1. Add two numbers",
+		"✗    2. Subtract", // the learner's own Sub, kept as it was
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("catchup output lacks %q:\n%s", want, out)
+		}
+	}
+	b, _ := os.ReadFile(ex)
+	if !strings.Contains(string(b), "return a + b, nil") || !strings.Contains(string(b), "// Sub is the learner's own try.\nfunc Sub(a, b int) (int, error) { return b - a, nil }") {
+		t.Errorf("exercise after catchup 1:\n%s", b)
+	}
+	if strings.Contains(string(b), "kit.") {
+		t.Errorf("the kit import is left with nothing using it:\n%s", b)
+	}
+
+	a, out, errOut = testApp(root)
+	a.now = func() time.Time { return time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC) }
+	if code := run(t, a, "restore", "adder"); code != 0 {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(ex); string(b) != mine {
+		t.Errorf("restore did not undo the catchup:\n%s", b)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"catchup", "adder"}, "catchup: missing argument"},
+		{[]string{"catchup", "adder", "3"}, "the step is a number from 1 to 2"},
+		{[]string{"catchup", "adder", "two"}, "the step is a number from 1 to 2"},
+	} {
+		a, out, errOut := testApp(root)
+		if code := run(t, a, c.args...); code != 2 || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%q: exit %d, want 2 and %q\n%s%s", c.args, code, c.want, out, errOut)
+		}
+	}
+}

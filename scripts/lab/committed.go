@@ -60,6 +60,9 @@ func changedExercises(ctx context.Context, root string, labs []*Lab) (changed ma
 type overlay struct {
 	dir  string // temporary directory holding the file and the old contents
 	File string // the JSON file for -overlay
+	// Replace maps a file on disk to the file holding its committed
+	// content, or to "" when the commit does not have it.
+	Replace map[string]string
 }
 
 // committedOverlay builds the overlay for files (slash paths relative to
@@ -70,8 +73,8 @@ func committedOverlay(ctx context.Context, root string, files []string) (*overla
 	if err != nil {
 		return nil, err
 	}
-	o := &overlay{dir: dir, File: filepath.Join(dir, "overlay.json")}
 	replace := map[string]string{}
+	o := &overlay{dir: dir, File: filepath.Join(dir, "overlay.json"), Replace: replace}
 	for i, f := range files {
 		disk := filepath.Join(root, filepath.FromSlash(f))
 		content, err := gitBytes(ctx, root, "cat-file", "blob", "HEAD:./"+f)

@@ -33,13 +33,19 @@ func goEnv(ctx context.Context, dir string, names ...string) (map[string]string,
 
 // raceSupport reports whether -race can work here: it needs cgo and a C
 // compiler. The answer is cached for the life of the process (watch asks
-// on every run).
+// on every run), unless the probe was cut short by a cancelled context:
+// that says nothing about the machine.
 var raceSupport = func() func(context.Context) (bool, string) {
-	var once sync.Once
-	var ok bool
+	var mu sync.Mutex
+	var known, ok bool
 	var why string
 	return func(ctx context.Context) (bool, string) {
-		once.Do(func() { ok, why = probeRace(ctx) })
+		mu.Lock()
+		defer mu.Unlock()
+		if !known {
+			ok, why = probeRace(ctx)
+			known = ctx.Err() == nil
+		}
 		return ok, why
 	}
 }()

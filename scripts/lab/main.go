@@ -10,6 +10,7 @@
 //	go run ./scripts/lab diff <lab>       # your exercise against the solution
 //	go run ./scripts/lab reset <lab>      # back up the exercise, then restore it
 //	go run ./scripts/lab restore <lab>    # undo the reset: bring the backup back
+//	go run ./scripts/lab catchup <lab> N  # the solution's code for steps 1..N, the rest of your work kept
 //	go run ./scripts/lab doctor           # is this machine ready? (paste its block when asking for help)
 //	go run ./scripts/lab verify           # what CI runs: vet, solutions, exercises, TODO rule, codegen
 //	go run ./scripts/lab load -- <cmd>    # run cmd with every core kept busy
@@ -77,7 +78,8 @@ func init() {
 		{"hint", "<lab> [--all]", "show the next hint (--all: every hint revealed so far)", cmdHint},
 		{"diff", "<lab>", "compare your exercise with the solution", cmdDiff},
 		{"reset", "<lab>", "back up your exercise, then restore it to the committed version", cmdReset},
-		{"restore", "<lab> [backup]", "undo a reset: bring back your last backed-up exercise (-list: all backups)", cmdRestore},
+		{"restore", "<lab> [backup]", "undo a reset or catchup: bring back your last backed-up exercise (-list: all backups)", cmdRestore},
+		{"catchup", "<lab> <step>", "give your exercise the solution's code for steps 1..N, keeping the rest of your work", cmdCatchup},
 		{"doctor", "", "check that Go, cgo (for -race), the module cache, ports and git are ready", cmdDoctor},
 		{"verify", "[-load]", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, codegen", cmdVerify},
 		{"load", "-- <command>", "run a command while every core is kept busy (does anything flake under load?)", cmdLoad},

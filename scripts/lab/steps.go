@@ -21,6 +21,11 @@ type StepDef struct {
 	N     int
 	Title string
 	Tests []string // top-level test names or slash paths to subtests
+	// Code names the exercise's declarations the step writes, from its
+	// "Code:" line (Func, Type.Method, or a type, var or const name):
+	// what catchup replaces with the solution's. None for a step that only
+	// checks earlier steps together.
+	Code []string
 }
 
 // Hint is one <details> block of the "## Hints" section.
@@ -92,6 +97,7 @@ var (
 	boldRe  = regexp.MustCompile(`^\*\*(.+?)\*\*`)
 	tickRe  = regexp.MustCompile("`([^`]+)`")
 	testRe  = regexp.MustCompile(`^(Test|Example|Fuzz)\w*(/\S+)?$`)
+	codeRe  = regexp.MustCompile(`^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$`)
 	stepNRe = regexp.MustCompile(`(?i)\bstep\s+(\d+)`)
 )
 
@@ -124,13 +130,14 @@ func parseSteps(body string) ([]StepDef, []error) {
 		return nil, []error{errors.New(`the "## Steps" section has no numbered items ("1. **Title.** ...")`)}
 	}
 	var steps []StepDef
-	owner := map[string]int{}
+	owner, coder := map[string]int{}, map[string]int{}
 	for i, it := range items {
 		s := StepDef{N: it.n, Title: stepTitle(it.head)}
 		if it.n != i+1 {
 			problems = append(problems, fmt.Errorf("step %q is numbered %d but is item %d of the list", s.Title, it.n, i+1))
 		}
-		for _, name := range stepTests(strings.Join(it.text, "\n")) {
+		text := strings.Join(it.text, "\n")
+		for _, name := range stepTests(text) {
 			if !testRe.MatchString(name) {
 				problems = append(problems, fmt.Errorf("step %d lists %q, which is not a test name (TestX or TestX/sub)", s.N, name))
 				continue
@@ -144,6 +151,18 @@ func parseSteps(body string) ([]StepDef, []error) {
 		}
 		if len(s.Tests) == 0 {
 			problems = append(problems, fmt.Errorf("step %d (%q) names no tests: add a line like \"Tests: `TestX`\"", s.N, s.Title))
+		}
+		for _, name := range stepCode(text) {
+			if !codeRe.MatchString(name) {
+				problems = append(problems, fmt.Errorf("step %d lists code %q, which is not a declaration name (Func or Type.Method)", s.N, name))
+				continue
+			}
+			if prev, dup := coder[name]; dup {
+				problems = append(problems, fmt.Errorf("%s is listed as code by step %d and again by step %d; each function belongs to one step (give each step its own functions)", name, prev, s.N))
+				continue
+			}
+			coder[name] = s.N
+			s.Code = append(s.Code, name)
 		}
 		steps = append(steps, s)
 	}
@@ -166,7 +185,7 @@ func stepTitle(head string) string {
 }
 
 // stepTests finds the names in backticks after "Tests:", up to the end of
-// that paragraph.
+// that paragraph or a "Code:" label, whichever comes first.
 func stepTests(text string) []string {
 	plain := strings.ReplaceAll(text, "**", "")
 	i := strings.Index(plain, "Tests:")
@@ -180,6 +199,28 @@ func stepTests(text string) []string {
 	if j := strings.Index(rest, "\n\n"); j >= 0 {
 		rest = rest[:j]
 	}
+	if j := strings.Index(rest, "Code:"); j >= 0 {
+		rest = rest[:j]
+	}
+	return ticked(rest)
+}
+
+// stepCode finds the names in backticks after "Code:", up to the end of
+// that paragraph.
+func stepCode(text string) []string {
+	plain := strings.ReplaceAll(text, "**", "")
+	i := strings.Index(plain, "Code:")
+	if i < 0 {
+		return nil
+	}
+	rest := plain[i:]
+	if j := strings.Index(rest, "\n\n"); j >= 0 {
+		rest = rest[:j]
+	}
+	return ticked(rest)
+}
+
+func ticked(rest string) []string {
 	var names []string
 	for _, m := range tickRe.FindAllStringSubmatch(rest, -1) {
 		names = append(names, strings.TrimSpace(m[1]))

@@ -23,9 +23,9 @@ func TestParseSteps(t *testing.T) {
 		t.Fatalf("unexpected README problems: %v", err)
 	}
 	want := []StepDef{
-		{1, "Store the users", []string{"TestStore"}},
-		{2, "Answer GetUser", []string{"TestGetUser", "TestGetUserErrors/empty_id"}},
-		{3, "List them", []string{"TestList"}},
+		{1, "Store the users", []string{"TestStore"}, nil},
+		{2, "Answer GetUser", []string{"TestGetUser", "TestGetUserErrors/empty_id"}, nil},
+		{3, "List them", []string{"TestList"}, nil},
 	}
 	if !reflect.DeepEqual(g.Steps, want) {
 		t.Errorf("steps:\n got %+v\nwant %+v", g.Steps, want)

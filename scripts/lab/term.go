@@ -11,12 +11,13 @@ import (
 type Out struct {
 	W     io.Writer
 	Color bool
+	Lang  string // langEN or langZH: the language of the runner's own messages
 }
 
 // newOut decides about colour from the environment; --no-color can still
 // turn it off.
 func newOut(w io.Writer) *Out {
-	return &Out{W: w, Color: os.Getenv("NO_COLOR") == "" && isTerminal(w)}
+	return &Out{W: w, Color: os.Getenv("NO_COLOR") == "" && isTerminal(w), Lang: detectLang(os.Getenv)}
 }
 
 // isTerminal is true for a character device: a console, not a pipe or file.

@@ -34,6 +34,11 @@ type Verifier struct {
 	// Fresh runs every test even when go test has a cached result (-count=1):
 	// what a run under load needs, or it would only replay old results.
 	Fresh bool
+	// Catchup runs the catchup phase: every lab caught up to every step.
+	Catchup bool
+	// committed is the committed overlay's Replace map (disk path → file
+	// with the committed content, "" for a file the commit lacks).
+	committed map[string]string
 	// Yours, when set, reports the learner's own exercises just before the
 	// closing line; they are not counted.
 	Yours   func(ctx context.Context)
@@ -44,7 +49,7 @@ type Verifier struct {
 
 type tally struct{ pass, fail, skip int }
 
-const phases = 5
+const phases = 7
 
 // defaultCodegen is the repository's own drift check.
 var defaultCodegen = []string{"go", "run", "./scripts/codegen", "-check"}
@@ -59,6 +64,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 		"are) and shows your own as progress at the end.\n"+
 		"Ends with \"N passed, N failed, N skipped\" and exits 1 if anything failed.")
 	load := fs.Bool("load", false, "keep every core busy while verify runs: nothing may flake on a loaded machine")
+	withCatchup := fs.Bool("catchup", true, "run the catchup phase (every lab caught up to every step); -catchup=false skips it")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -69,7 +75,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	race, why := raceSupport(ctx)
 	v := &Verifier{
 		Root: repo.Root, Out: a.out, Labs: repo.Labs, Modules: repo.Modules,
-		Codegen: defaultCodegen, Race: race, NoRace: why, Env: a.env,
+		Codegen: defaultCodegen, Race: race, NoRace: why, Env: a.env, Catchup: *withCatchup,
 	}
 	if a.codegen != nil {
 		v.Codegen = a.codegen
@@ -88,7 +94,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("cannot set your exercises aside: %w", err)
 		}
 		defer ov.Close()
-		v.Overlay = ov.File
+		v.Overlay, v.committed = ov.File, ov.Replace
 		var names []string
 		for _, l := range yours {
 			names = append(names, repo.ShortName(l))
@@ -193,6 +199,16 @@ func (v *Verifier) Run(ctx context.Context) bool {
 	}
 	if bad == 0 {
 		v.ok("each exercise still has work to do")
+	}
+
+	if ctx.Err() != nil {
+		return v.interrupted()
+	}
+	v.phase("catchup reaches every step (LAB_TODO=skip, without -race)", plural(len(v.Labs), "lab"))
+	if v.Catchup {
+		v.catchupPhase(ctx)
+	} else {
+		v.ok("skipped (-catchup=false)")
 	}
 
 	if ctx.Err() != nil {
