@@ -643,6 +643,3 @@ func isTODOCall(c *ast.CallExpr) bool {
 	id, ok := s.X.(*ast.Ident)
 	return ok && id.Name == "labkit"
 }
-
-
-
