@@ -48,6 +48,7 @@ const todoMarker = "TODO: implement"
 // message is also present: the TODO did not cause them.
 var realFailureMarkers = []string{
 	"panic: ",
+	"fatal error: ",
 	"WARNING: DATA RACE",
 	"race detected during execution of test",
 	"test timed out after",
@@ -195,15 +196,49 @@ func within(test, name string) bool {
 }
 
 // Output returns the output of a test and all its subtests, in order,
-// without the "=== RUN"-style framing lines that only add noise.
+// without the "=== RUN"-style framing lines that only add noise. For a
+// test that never finished because the binary crashed, it ends with the
+// crash (a panic's trace), wherever go test attributed it: with parallel
+// tests it may land in the output of a test that printed last.
 func (p *Package) Output(name string) []string {
 	var out []string
+	crashed := false
 	for _, l := range p.lines {
 		if within(l.test, name) && !framing(l.text) {
 			out = append(out, l.text)
+			crashed = crashed || isCrash(l.text)
 		}
 	}
+	if t := p.tests[name]; t != nil && t.Action == "" && p.Action == "fail" && !crashed {
+		out = append(out, p.Crash()...)
+	}
 	return out
+}
+
+// isCrash is the first line of what a dying test binary prints.
+func isCrash(s string) bool {
+	return strings.HasPrefix(s, "panic: ") || strings.HasPrefix(s, "fatal error: ")
+}
+
+// Crash returns what the test binary printed from its first panic or
+// fatal error to its end (the trace of every goroutine), whichever test
+// go test attributed it to; nil if it did not crash.
+func (p *Package) Crash() []string {
+	for i, l := range p.lines {
+		if !isCrash(l.text) {
+			continue
+		}
+		var out []string
+		for _, l := range p.lines[i:] {
+			s := strings.TrimRight(l.text, "\n")
+			if framing(l.text) || strings.HasPrefix(s, "FAIL\t") || s == "FAIL" || strings.HasPrefix(s, "exit status ") {
+				continue
+			}
+			out = append(out, l.text)
+		}
+		return out
+	}
+	return nil
 }
 
 // PackageOutput returns what the package printed outside any test, e.g. a
@@ -255,6 +290,13 @@ func (p *Package) Outcome(name string) Outcome {
 	}
 	switch t.Action {
 	case "pass":
+		// A parent passes when its subtests skip, as TODOs do in CI mode:
+		// then the test is not done.
+		for _, c := range p.Tests {
+			if c.Action == "skip" && strings.HasPrefix(c.Name, name+"/") && p.Outcome(c.Name) == TODO {
+				return TODO
+			}
+		}
 		return Pass
 	case "skip":
 		if hasTODO {
@@ -302,6 +344,8 @@ func (p *Package) Problem() string {
 		return "data race outside any test"
 	case strings.Contains(text, "panic: "):
 		return "panic outside any test"
+	case p.Crash() != nil:
+		return "the test binary crashed (go test put the trace in a test that had finished)"
 	}
 	return "package failed"
 }
@@ -311,7 +355,11 @@ func (p *Package) ProblemOutput() []string {
 	if p.FailedBuild != "" {
 		return p.BuildOutput
 	}
-	return p.PackageOutput()
+	out := p.PackageOutput()
+	if c := p.Crash(); c != nil && !strings.Contains(strings.Join(out, ""), c[0]) {
+		out = append(out, c...)
+	}
+	return out
 }
 
 // FirstLeafFailure returns the deepest failing test under name, which is

@@ -38,6 +38,11 @@ func TestParseRecordedStreams(t *testing.T) {
 		{"fail", "fail", map[string]Outcome{"TestAdd": Fail, "TestSub": Pass}, "", "Add(1, 1) = 3, want 2"},
 		{"todofail", "fail", map[string]Outcome{"TestStore": Pass, "TestGetUser": TODO}, "", "TODO: implement Server.GetUser"},
 		{"todoskip", "pass", map[string]Outcome{"TestStore": Pass, "TestGetUser": TODO, "TestShort": Skip}, "", "TODO: implement Server.GetUser"},
+		// CI mode over two transports: the subtests skip and the parent passes, which is not done.
+		{"todoskipsub", "pass", map[string]Outcome{"TestGetUser": TODO, "TestGetUser/bufconn": TODO, "TestHalf": TODO,
+			"TestHalf/done": Pass, "TestSkipped": Pass, "TestSkipped/tool": Skip}, "", "TODO: implement Other"},
+		// A parallel test's panic, attributed by go test to another test that had finished.
+		{"panicelsewhere", "fail", map[string]Outcome{"TestTODO": TODO, "TestServe": Fail}, "", "assignment to entry in nil map"},
 		{"subtests", "fail", map[string]Outcome{
 			"TestGetUser":                    Fail,
 			"TestGetUser/bufconn":            Pass,
@@ -117,5 +122,30 @@ func TestRunPattern(t *testing.T) {
 		if got := runPattern(in); got != want {
 			t.Errorf("runPattern(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The panic of a test that never finished is shown with that test, even
+// when go test put it in the output of another one (parallel tests).
+func TestCrashShownWithTheTestThatDied(t *testing.T) {
+	p := parseRecorded(t, "panicelsewhere").Packages[0]
+	out := strings.Join(p.Output("TestServe"), "")
+	for _, want := range []string{"panic: assignment to entry in nil map", "panicelsewhere.TestServe.func1()"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Output(TestServe) lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "FAIL\t") || strings.Contains(out, "=== ") {
+		t.Errorf("Output(TestServe) keeps summary or framing lines:\n%s", out)
+	}
+	if c := p.Crash(); len(c) == 0 || !strings.HasPrefix(c[0], "panic: ") {
+		t.Errorf("Crash() = %q", c)
+	}
+	if c := parseRecorded(t, "pass").Packages[0].Crash(); c != nil {
+		t.Errorf("Crash() of a passing package = %q", c)
+	}
+	// Output of a test that finished is its own output only.
+	if strings.Contains(strings.Join(parseRecorded(t, "panic").Packages[0].Output("TestFirst"), ""), "panic:") {
+		t.Error("a passing test shows another test's panic")
 	}
 }

@@ -26,13 +26,53 @@ func NewServer(users map[string]*userv1.GetUserResponse) *Server {
 	return &Server{users: users}
 }
 
-// GetUser implements userv1.UserServiceServer.
-//
-//   - Step 1: return the stored user (and keep the store private).
-//   - Step 2: an empty user_id is InvalidArgument; an unknown one is NotFound,
-//     with a message that names the id.
-//   - Step 3: a caller whose context already ended gets Canceled or
-//     DeadlineExceeded, and no work is done for it.
+// GetUser implements userv1.UserServiceServer. It is given: it checks the
+// request in the order a handler should, and calls the function each step
+// writes.
 func (s *Server) GetUser(ctx context.Context, req *userv1.GetUserRequest) (*userv1.GetUserResponse, error) {
-	return nil, labkit.TODO("Server.GetUser")
+	// A caller that already gave up gets no work done for it.
+	if err := ctx.Err(); err != nil {
+		return nil, contextError(err)
+	}
+	id := req.GetUserId()
+	if id == "" {
+		return nil, missingIDError()
+	}
+	u, err := s.lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, notFoundError(id)
+	}
+	return u, nil
+}
+
+// lookup returns the stored user with this id, or nil when there is none.
+//
+// Step 1: return the stored user, and keep the store private.
+func (s *Server) lookup(id string) (*userv1.GetUserResponse, error) {
+	return nil, labkit.TODO("Server.lookup")
+}
+
+// missingIDError is the answer to a request without a user_id.
+//
+// Step 2: it is the caller's mistake. Which status code says so?
+func missingIDError() error {
+	return labkit.TODO("missingIDError")
+}
+
+// notFoundError is the answer for an id that is not stored.
+//
+// Step 2: which code, and a message that names the id.
+func notFoundError(id string) error {
+	return labkit.TODO("notFoundError")
+}
+
+// contextError is the answer to a caller whose context already ended: err
+// is ctx.Err(), context.Canceled or context.DeadlineExceeded.
+//
+// Step 3: turn it into the matching status.
+func contextError(err error) error {
+	return labkit.TODO("contextError")
 }

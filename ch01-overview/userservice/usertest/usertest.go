@@ -26,9 +26,9 @@ import (
 const lab = "ch01-overview/userservice"
 
 var (
-	step1 = labkit.Step{Lab: lab, N: 1, What: "Server.GetUser"}
-	step2 = labkit.Step{Lab: lab, N: 2, What: "Server.GetUser"}
-	step3 = labkit.Step{Lab: lab, N: 3, What: "Server.GetUser"}
+	step1 = labkit.Step{Lab: lab, N: 1, What: "Server.lookup"}
+	step2 = labkit.Step{Lab: lab, N: 2, What: "missingIDError and notFoundError"}
+	step3 = labkit.Step{Lab: lab, N: 3, What: "contextError"}
 	step4 = labkit.Step{Lab: lab, N: 4, What: "GetUser (the client)"}
 )
 
@@ -167,7 +167,7 @@ func TestGetUserContext[S userv1.UserServiceServer](t *testing.T, newServer NewS
 	cancel()
 	_, err := srv.GetUser(ctx, req)
 	if step3.Check(t, err) == nil {
-		t.Fatal("GetUser with a cancelled context succeeded; check ctx.Err() first")
+		t.Fatal("GetUser with a cancelled context succeeded; contextError must return a status error")
 	}
 	if got := status.Code(err); got != codes.Canceled {
 		t.Errorf("cancelled context: code %v, want Canceled (%v)", got, err)
@@ -177,7 +177,7 @@ func TestGetUserContext[S userv1.UserServiceServer](t *testing.T, newServer NewS
 	defer cancel()
 	_, err = srv.GetUser(ctx, req)
 	if step3.Check(t, err) == nil {
-		t.Fatal("GetUser with an expired deadline succeeded; check ctx.Err() first")
+		t.Fatal("GetUser with an expired deadline succeeded; contextError must return a status error")
 	}
 	if got := status.Code(err); got != codes.DeadlineExceeded {
 		t.Errorf("expired deadline: code %v, want DeadlineExceeded (%v)", got, err)
