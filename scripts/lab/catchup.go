@@ -111,6 +111,9 @@ type decl struct {
 	start, end int      // what catchup replaces: the declaration, its doc comment aside
 	doc        int      // where its doc comment starts (start if none)
 	node       ast.Node // the FuncDecl or spec
+	// For a spec inside a parenthesised group (const ( ... )): its
+	// keyword, which the range above leaves out.
+	grouped string
 }
 
 // readSrc reads a package's non-test Go files. read, if set, supplies a
@@ -173,8 +176,8 @@ func sortedKeys[V any](m map[string]V) []string {
 func topDecls(fset *token.FileSet, file string, f *ast.File) []*decl {
 	off := func(p token.Pos) int { return fset.Position(p).Offset }
 	var out []*decl
-	add := func(name string, node ast.Node, doc *ast.CommentGroup, from, to token.Pos) {
-		d := &decl{name: name, file: file, start: off(from), end: off(to), node: node}
+	add := func(name string, node ast.Node, doc *ast.CommentGroup, from, to token.Pos, grouped string) {
+		d := &decl{name: name, file: file, start: off(from), end: off(to), node: node, grouped: grouped}
 		d.doc = d.start
 		if doc != nil {
 			d.doc = off(doc.Pos())
@@ -184,29 +187,29 @@ func topDecls(fset *token.FileSet, file string, f *ast.File) []*decl {
 	for _, gd := range f.Decls {
 		switch gd := gd.(type) {
 		case *ast.FuncDecl:
-			add(funcName(gd), gd, gd.Doc, gd.Pos(), gd.End())
+			add(funcName(gd), gd, gd.Doc, gd.Pos(), gd.End(), "")
 		case *ast.GenDecl:
 			if gd.Tok == token.IMPORT {
 				continue
 			}
 			for _, spec := range gd.Specs {
-				from, to, doc := spec.Pos(), spec.End(), (*ast.CommentGroup)(nil)
+				from, to, doc, grouped := spec.Pos(), spec.End(), (*ast.CommentGroup)(nil), gd.Tok.String()
 				if !gd.Lparen.IsValid() { // `type X ...`: the keyword and the doc belong to it
-					from, to, doc = gd.Pos(), gd.End(), gd.Doc
+					from, to, doc, grouped = gd.Pos(), gd.End(), gd.Doc, ""
 				}
 				switch spec := spec.(type) {
 				case *ast.TypeSpec:
 					if doc == nil {
 						doc = spec.Doc
 					}
-					add(spec.Name.Name, spec, doc, from, to)
+					add(spec.Name.Name, spec, doc, from, to, grouped)
 				case *ast.ValueSpec:
 					if doc == nil {
 						doc = spec.Doc
 					}
 					for _, n := range spec.Names {
 						if n.Name != "_" {
-							add(n.Name, spec, doc, from, to)
+							add(n.Name, spec, doc, from, to, grouped)
 						}
 					}
 				}
@@ -251,6 +254,30 @@ func (p *srcPkg) text(d *decl, withDoc bool) []byte {
 		from = d.doc
 	}
 	return p.files[d.file][from:d.end]
+}
+
+// textFor is the source of d (from p) to put where dest is: a spec alone
+// into a group, a whole declaration anywhere else (dest nil: appended).
+func (p *srcPkg) textFor(d, dest *decl) []byte {
+	switch {
+	case dest != nil && dest.grouped != "" && d.grouped == "":
+		// `const X = 1` into a group: the spec without its keyword.
+		spec := d.node.(ast.Spec)
+		return p.files[d.file][p.fset.Position(spec.Pos()).Offset:d.end]
+	case (dest == nil || dest.grouped == "") && d.grouped != "":
+		// A spec out of its group: give it its keyword back.
+		return slices.Concat(commentBefore(p, d, dest == nil), []byte(d.grouped+" "), p.files[d.file][d.start:d.end])
+	}
+	return p.text(d, dest == nil)
+}
+
+// commentBefore is d's doc comment and the line break after it, when
+// withDoc.
+func commentBefore(p *srcPkg, d *decl, withDoc bool) []byte {
+	if !withDoc || d.doc == d.start {
+		return nil
+	}
+	return p.files[d.file][d.doc:d.start]
 }
 
 // catchupResult is what catchup would write.
@@ -307,12 +334,12 @@ func catchup(ex, sol *srcPkg, steps []StepDef) (*catchupResult, error) {
 				if sameKind(ed.node, sd.node) == false {
 					return nil, fmt.Errorf("%s is a %s in exercise/ and a %s in solution/", name, kind(ed.node), kind(sd.node))
 				}
-				edits[ed.file] = append(edits[ed.file], edit{ed.start, ed.end, sol.text(sd, false)})
+				edits[ed.file] = append(edits[ed.file], edit{ed.start, ed.end, sol.textFor(sd, ed)})
 				put(sd, ed.file)
 				continue
 			}
 			into := target(sd, "")
-			edits[into] = append(edits[into], edit{-1, -1, sol.text(sd, true)})
+			edits[into] = append(edits[into], edit{-1, -1, sol.textFor(sd, nil)})
 			put(sd, into)
 		}
 	}
@@ -335,7 +362,7 @@ func catchup(ex, sol *srcPkg, steps []StepDef) (*catchupResult, error) {
 				continue
 			}
 			into := target(hd, res.where[sd.name])
-			edits[into] = append(edits[into], edit{-1, -1, sol.text(hd, true)})
+			edits[into] = append(edits[into], edit{-1, -1, sol.textFor(hd, nil)})
 			put(hd, into)
 			res.added = append(res.added, name)
 		}

@@ -71,7 +71,8 @@ func TestCatchup(t *testing.T) {
 		t.Fatal(err)
 	}
 	limit := string(res.files["limit.go"])
-	for _, s := range []string{"const Limit = 10", "return errTooMany", "var errTooMany = errNotFound", "// Limit is step 3 too."} {
+	for _, s := range []string{"// Limit is step 3 too.\nconst Limit = 10\n", "return errTooMany", "var errTooMany = errNotFound",
+		"// burst is what may go over it.\nconst burst = 2\n"} {
 		if !strings.Contains(limit, s) {
 			t.Errorf("limit.go lacks %q:\n%s", s, limit)
 		}

@@ -23,14 +23,27 @@ type ErrorBody struct {
 }
 
 // NewHandler serves GET /v1/users/{id} from users, the same service value
-// the gRPC server registers: one store, two front doors.
-//
-//   - Step 1: replace the catch-all below with a ServeMux whose route
-//     "GET /v1/users/{id}" calls getUser with r.PathValue("id").
-//   - Step 2: /v1/users/ (an empty id) does not match {id}; give it a route
-//     of its own so it gets a JSON 400, not the mux's plain-text 404.
+// the gRPC server registers: one store, two front doors. It is given: each
+// route is a function of its own.
 func NewHandler(users userv1.UserServiceServer) http.Handler {
-	return todo("NewHandler")
+	mux := http.NewServeMux()
+	routeUsers(mux, users)
+	routeEmptyID(mux, users)
+	return mux
+}
+
+// routeUsers adds the route for one user. Step 1: replace the stand-in
+// below with a handler that calls getUser with r.PathValue("id").
+func routeUsers(mux *http.ServeMux, users userv1.UserServiceServer) {
+	mux.Handle("GET /v1/users/{id}", todo("routeUsers"))
+}
+
+// routeEmptyID adds the route for /v1/users/ itself. Step 2: an empty id
+// does not match {id}; give it a route of its own so it gets a JSON 400,
+// not the mux's plain-text 404. The stand-in below answers everything
+// under /v1/users/ that no other route takes: replace it.
+func routeEmptyID(mux *http.ServeMux, users userv1.UserServiceServer) {
+	mux.Handle("/v1/users/", todo("routeEmptyID"))
 }
 
 // getUser answers one request. Step 1: ask users for the user (with the

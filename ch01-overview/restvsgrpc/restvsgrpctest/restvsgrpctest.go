@@ -40,10 +40,10 @@ import (
 const lab = "ch01-overview/restvsgrpc"
 
 var (
-	step1 = labkit.Step{Lab: lab, N: 1, What: "NewHandler"}
+	step1 = labkit.Step{Lab: lab, N: 1, What: "routeUsers, getUser and writeJSON"}
 	step2 = labkit.Step{Lab: lab, N: 2, What: "writeError"}
 	step3 = labkit.Step{Lab: lab, N: 3, What: "GetUser (the JSON client)"}
-	step4 = labkit.Step{Lab: lab, N: 4, What: "GetUser (the JSON client)"}
+	step4 = labkit.Step{Lab: lab, N: 4, What: "Release"}
 	step5 = labkit.Step{Lab: lab, N: 5, What: "NewHandler and GetUser"}
 )
 
@@ -53,6 +53,10 @@ type NewHandlerFunc func(users userv1.UserServiceServer) http.Handler
 
 // GetUserFunc is the lab's JSON client call.
 type GetUserFunc func(ctx context.Context, hc *http.Client, baseURL, id string) (*userv1.GetUserResponse, error)
+
+// ReleaseFunc is done with a response body, leaving its connection
+// reusable.
+type ReleaseFunc func(body io.ReadCloser) error
 
 // guard bounds every wait on something a wrong implementation may never
 // do; it is a failure deadline, never a way to synchronise.
@@ -447,7 +451,9 @@ func TestClient(t *testing.T, getUser GetUserFunc) {
 
 // TestClientReuse: step 4, every answer, error or not, leaves the
 // connection ready for the next call.
-func TestClientReuse(t *testing.T, getUser GetUserFunc) {
+func TestClientReuse(t *testing.T, getUser GetUserFunc, release ReleaseFunc) {
+	// Release first: GetUser calls it, and ignores what it says.
+	step4.Require(t, release(io.NopCloser(strings.NewReader("left over"))))
 	srv, conns := serveHTTP(t, fakeAPI())
 	hc := client(t)
 	ids := []string{"1", "7", "busy", "", "42", "no/such", "busy", "zero", "7", "2"}
@@ -455,7 +461,7 @@ func TestClientReuse(t *testing.T, getUser GetUserFunc) {
 		// Errors are expected here (7 is unknown, busy is a 503); only the
 		// connections count.
 		_, err := getUser(t.Context(), hc, srv.URL, id)
-		step4.Check(t, err)
+		step3.Check(t, err)
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d sequential calls opened %d connections, want 1: read every body to EOF (drain it) and Close it, error answers too, so keep-alive can reuse the connection", len(ids), n)
@@ -473,7 +479,7 @@ func blockingAPI(entered chan<- struct{}, stop <-chan struct{}) http.Handler {
 	})
 }
 
-// TestClientContext: step 4, the client gives up when its context ends.
+// TestClientContext: step 3, the client gives up when its context ends.
 func TestClientContext(t *testing.T, getUser GetUserFunc) {
 	run := func(t *testing.T, ctx context.Context, onEnter func()) (error, int64) {
 		t.Helper()
@@ -491,7 +497,7 @@ func TestClientContext(t *testing.T, getUser GetUserFunc) {
 			case <-entered:
 				onEnter()
 			case err := <-done:
-				step4.Check(t, err)
+				step3.Check(t, err)
 				t.Fatalf("GetUser returned %v before its request reached the server", err)
 			case <-time.After(guard):
 				t.Fatal("the request never reached the server")
@@ -504,7 +510,7 @@ func TestClientContext(t *testing.T, getUser GetUserFunc) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		err, _ := run(t, ctx, cancel)
-		if step4.Check(t, err) == nil {
+		if step3.Check(t, err) == nil {
 			t.Fatal("GetUser succeeded although its context was cancelled")
 		}
 		if !errors.Is(err, context.Canceled) {
@@ -516,7 +522,7 @@ func TestClientContext(t *testing.T, getUser GetUserFunc) {
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
 		err, _ := run(t, ctx, func() {})
-		if step4.Check(t, err) == nil {
+		if step3.Check(t, err) == nil {
 			t.Fatal("GetUser succeeded although its deadline passed")
 		}
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -528,7 +534,7 @@ func TestClientContext(t *testing.T, getUser GetUserFunc) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		err, conns := run(t, ctx, nil)
-		if step4.Check(t, err) == nil {
+		if step3.Check(t, err) == nil {
 			t.Fatal("GetUser succeeded with a cancelled context")
 		}
 		if !errors.Is(err, context.Canceled) {

@@ -38,15 +38,9 @@ func GetUser(ctx context.Context, hc *http.Client, baseURL, id string) (*userv1.
 		// *url.Error unwraps to ctx.Err(), so errors.Is still works.
 		return nil, fmt.Errorf("get user %q: %w", id, err)
 	}
-	defer func() {
-		// The transport reuses a keep-alive connection only if the body was
-		// read to EOF before Close. A JSON decoder stops at the closing
-		// brace and leaves the rest (a newline, a chunked terminator)
-		// unread, and an error path may read nothing at all. Drain a
-		// bounded amount, so a huge body costs a new connection instead.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-		_ = resp.Body.Close()
-	}()
+	// Release on every path, the error answers too, or the connection
+	// cannot go back to the pool.
+	defer Release(resp.Body)
 
 	if resp.StatusCode != http.StatusOK {
 		return nil, readError(resp, id)
@@ -59,6 +53,20 @@ func GetUser(ctx context.Context, hc *http.Client, baseURL, id string) (*userv1.
 		return nil, fmt.Errorf("get user %q: decode response: %w", id, err)
 	}
 	return &userv1.GetUserResponse{Name: body.Name, Age: body.Age}, nil
+}
+
+// Release reads what is left of a response body and closes it, so the
+// transport can reuse the connection: it does so only if the body was read
+// to EOF before Close. A JSON decoder stops at the closing brace and leaves
+// the rest (a newline, padding, a chunked terminator) unread, and an error
+// path may read nothing at all. It drains a bounded amount, so a huge body
+// costs a new connection instead of a long read.
+func Release(body io.ReadCloser) error {
+	_, err := io.Copy(io.Discard, io.LimitReader(body, maxDrain))
+	if cerr := body.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // readError turns a non-200 answer into an *HTTPError, using the JSON

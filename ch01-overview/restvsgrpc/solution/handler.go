@@ -31,21 +31,32 @@ type ErrorBody struct {
 // the gRPC server registers: one store, two front doors.
 func NewHandler(users userv1.UserServiceServer) http.Handler {
 	mux := http.NewServeMux()
+	routeUsers(mux, users)
+	routeEmptyID(mux, users)
+	return mux
+}
+
+// routeUsers adds the route for one user.
+func routeUsers(mux *http.ServeMux, users userv1.UserServiceServer) {
 	// A method in the pattern makes the mux answer other methods with 405
 	// and an Allow header; a GET pattern also accepts HEAD.
 	mux.HandleFunc("GET /v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		// PathValue is already unescaped: /v1/users/a%2Fb gives "a/b".
 		getUser(w, r, users, r.PathValue("id"))
 	})
+}
+
+// routeEmptyID adds the route for /v1/users/ itself.
+func routeEmptyID(mux *http.ServeMux, users userv1.UserServiceServer) {
 	// {id} never matches an empty segment, so without this pattern
 	// /v1/users/ would be the mux's plain-text 404. {$} matches exactly the
 	// trailing slash, and the service turns "" into InvalidArgument.
 	mux.HandleFunc("GET /v1/users/{$}", func(w http.ResponseWriter, r *http.Request) {
 		getUser(w, r, users, "")
 	})
-	return mux
 }
 
+// getUser answers one request from the store.
 func getUser(w http.ResponseWriter, r *http.Request, users userv1.UserServiceServer, id string) {
 	// r.Context() ends when the client goes away, so the store can stop
 	// working for nobody, exactly as with gRPC's ctx.
