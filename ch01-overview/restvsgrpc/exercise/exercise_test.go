@@ -14,7 +14,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestHandler(t *testing.T)       { restvsgrpctest.TestHandler(t, exercise.NewHandler) }
 func TestHandlerErrors(t *testing.T) { restvsgrpctest.TestHandlerErrors(t, exercise.NewHandler) }
 func TestClient(t *testing.T)        { restvsgrpctest.TestClient(t, exercise.GetUser) }
-func TestClientReuse(t *testing.T)   { restvsgrpctest.TestClientReuse(t, exercise.GetUser, exercise.Release) }
+func TestClientReuse(t *testing.T) {
+	restvsgrpctest.TestClientReuse(t, exercise.GetUser, exercise.Release)
+}
 func TestClientContext(t *testing.T) { restvsgrpctest.TestClientContext(t, exercise.GetUser) }
 func TestCompare(t *testing.T)       { restvsgrpctest.TestCompare(t, exercise.NewHandler, exercise.GetUser) }
 

@@ -14,7 +14,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestHandler(t *testing.T)       { restvsgrpctest.TestHandler(t, solution.NewHandler) }
 func TestHandlerErrors(t *testing.T) { restvsgrpctest.TestHandlerErrors(t, solution.NewHandler) }
 func TestClient(t *testing.T)        { restvsgrpctest.TestClient(t, solution.GetUser) }
-func TestClientReuse(t *testing.T)   { restvsgrpctest.TestClientReuse(t, solution.GetUser, solution.Release) }
+func TestClientReuse(t *testing.T) {
+	restvsgrpctest.TestClientReuse(t, solution.GetUser, solution.Release)
+}
 func TestClientContext(t *testing.T) { restvsgrpctest.TestClientContext(t, solution.GetUser) }
 func TestCompare(t *testing.T)       { restvsgrpctest.TestCompare(t, solution.NewHandler, solution.GetUser) }
 
