@@ -365,6 +365,18 @@ func catchup(ex, sol *srcPkg, steps []StepDef) (*catchupResult, error) {
 			edits[into] = append(edits[into], edit{-1, -1, sol.textFor(hd, nil)})
 			put(hd, into)
 			res.added = append(res.added, name)
+			if _, isType := hd.node.(*ast.TypeSpec); isType {
+				// A new type comes with its methods: an interface it
+				// satisfies may be the only thing that calls them.
+				for _, m := range sortedKeys(sol.decls) {
+					if strings.HasPrefix(m, name+".") && !planned[m] && ex.decls[m] == nil {
+						md := sol.decls[m]
+						edits[into] = append(edits[into], edit{-1, -1, sol.textFor(md, nil)})
+						put(md, into)
+						res.added = append(res.added, m)
+					}
+				}
+			}
 		}
 	}
 	for _, file := range sortedKeys(edits) {
@@ -399,22 +411,19 @@ func sameKind(a, b ast.Node) bool { return kind(a) == kind(b) }
 // after a dot (methods and fields, or a package's members).
 func references(n ast.Node) (idents, sels map[string]bool) {
 	idents, sels = map[string]bool{}, map[string]bool{}
-	ast.Inspect(n, func(n ast.Node) bool {
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.SelectorExpr:
 			sels[x.Sel.Name] = true
-			ast.Inspect(x.X, func(n ast.Node) bool {
-				if id, ok := n.(*ast.Ident); ok {
-					idents[id.Name] = true
-				}
-				return true
-			})
+			ast.Inspect(x.X, visit) // the name after the dot is not an identifier of ours
 			return false
 		case *ast.Ident:
 			idents[x.Name] = true
 		}
 		return true
-	})
+	}
+	ast.Inspect(n, visit)
 	return idents, sels
 }
 

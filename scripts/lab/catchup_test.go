@@ -168,3 +168,26 @@ func TestImportName(t *testing.T) {
 		}
 	}
 }
+
+// A type the solution adds comes with all its methods (an interface may
+// be their only caller), and a method reached through a chain of calls
+// (x.a().b()) is found too.
+func TestCatchupBringsMethods(t *testing.T) {
+	ex, sol, _ := catchupFixture(t, "methods")
+	res, err := catchup(ex, sol, []StepDef{{N: 1, Code: []string{"New", "Spill"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.added, []string{"mem.self", "mem.with", "disk", "disk.Get", "disk.unusedButAMethod"}) {
+		t.Errorf("added = %q", res.added)
+	}
+	got := string(res.files["store.go"])
+	if strings.Contains(got, "unused()") {
+		t.Errorf("a method of an existing type that nothing calls was copied:\n%s", got)
+	}
+	for _, want := range []string{"func New() Store { return mem{}.with(1).self() }", "// Get is called only through Store.\nfunc (d disk) Get() int"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("store.go lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -249,6 +249,11 @@ func TestGather(t *testing.T, gather GatherFunc) {
 
 // TestFailFast: step 3, all-or-nothing with errgroup.
 func TestFailFast(t *testing.T, failFast FailFastFunc) {
+	// Ask for the TODO before the bubbles: a skip inside synctest.Test is
+	// reported as a pass, and CI mode would count this step as done. With
+	// no backends there is nothing to call.
+	_, err := failFast(t.Context(), nil, "probe")
+	step3.Check(t, err)
 	t.Run("first_error_cancels_the_rest", func(t *testing.T) {
 		labkit.Bubble(t, func(t *testing.T) {
 			slow := newBackend("slow", time.Second, 1, nil)
