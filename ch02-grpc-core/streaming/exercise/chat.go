@@ -61,11 +61,17 @@ var _ = checkSender // used by your ExchangeMessages
 //  4. The receive goroutine's error: io.EOF (half-close) means the member
 //     leaves: return nil. Any other error: return it.
 //  5. stream.Context().Done(): return the context's status.
-//
-// Step 7:
-//
 //  6. me.Kicked() closed: the room removed this member because its queue
-//     was full. Return ResourceExhausted with a message that says so.
+//     was full. Return kickedError(name) (step 7 writes it).
 func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv1.Message, streamingv1.Message]) error {
 	return labkit.TODO("ChatServer.ExchangeMessages")
+}
+
+// kickedError ends the stream of a member the room removed because its
+// queue was full.
+//
+// Step 7: which status code says "a resource ran out", and what message
+// lets the client tell this from a network error?
+func kickedError(name string) error {
+	return labkit.TODO("kickedError")
 }

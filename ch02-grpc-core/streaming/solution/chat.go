@@ -102,7 +102,7 @@ func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv
 		case <-me.Kicked():
 			// Our queue overflowed because this client reads too slowly.
 			// The room has already moved on; tell the client why it is out.
-			return status.Errorf(codes.ResourceExhausted, "%q removed from the room: reading too slowly", name)
+			return kickedError(name)
 		case err := <-recvDone:
 			if err == io.EOF {
 				// Half-close means "I am leaving": end the stream with OK.
@@ -113,4 +113,11 @@ func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv
 			return status.FromContextError(ctx.Err()).Err()
 		}
 	}
+}
+
+// kickedError ends the stream of a member the room removed because its
+// queue was full: ResourceExhausted, a resource (the queue) ran out, and
+// the message says which, so the client can tell it from a network error.
+func kickedError(name string) error {
+	return status.Errorf(codes.ResourceExhausted, "%q removed from the room: reading too slowly", name)
 }

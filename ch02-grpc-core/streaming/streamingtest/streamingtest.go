@@ -32,7 +32,7 @@ var (
 	step4 = labkit.Step{Lab: lab, N: 4, What: "FileServer.Upload"}
 	step5 = labkit.Step{Lab: lab, N: 5, What: "UploadFile (the client)"}
 	step6 = labkit.Step{Lab: lab, N: 6, What: "ChatServer.ExchangeMessages"}
-	step7 = labkit.Step{Lab: lab, N: 7, What: "ChatServer.ExchangeMessages"}
+	step7 = labkit.Step{Lab: lab, N: 7, What: "kickedError"}
 )
 
 // guard bounds every wait on the server. It is not a synchronisation delay:
