@@ -28,7 +28,7 @@ var (
 	step4 = labkit.Step{Lab: lab, N: 4, What: "HTTPStatus"}
 	step5 = labkit.Step{Lab: lab, N: 5, What: "Gateway.writeError"}
 	step6 = labkit.Step{Lab: lab, N: 6, What: "RetryInterceptor"}
-	step7 = labkit.Step{Lab: lab, N: 7, What: "RetryInterceptor (pushback and deadline)"}
+	step7 = labkit.Step{Lab: lab, N: 7, What: "serverPushback and pastDeadline"}
 )
 
 // The lab's functions, as the suite receives them.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/grpclabs/labs/ch02-grpc-core/errors/richerr"
 	"github.com/grpclabs/labs/scripts/labkit"
@@ -16,17 +17,43 @@ import (
 // formula and the defaults of its zero fields), only for retryable codes,
 // at most MaxAttempts attempts in all. The error returned is the last
 // attempt's, unchanged, or Canceled if the caller gave up during a wait.
-//
-// Step 7: the server's pushback decides the wait: the
-// richerr.PushbackTrailer trailer (read it with grpc.Trailer; a value that
-// is not one non-negative integer means "stop"), else a RetryInfo detail.
-// A pushback also makes ResourceExhausted retryable and restarts the
-// backoff exponent. Never start a wait that would end past the deadline:
-// return the last error at once instead.
+// Each failed attempt also asks serverPushback (step 7) how long the server
+// wants you to wait: a non-nil stop is returned at once; a pushback (ok)
+// replaces the backoff, restarts its exponent and makes ResourceExhausted
+// retryable too. Before each wait, pastDeadline (step 7) may say to give
+// up: return what it returns.
 func RetryInterceptor(p richerr.RetryPolicy) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		return labkit.TODO("RetryInterceptor")
 	}
+}
+
+// serverPushback reads the server's wish from the attempt's trailer and
+// error: wait and ok for a pushback, or stop (err itself) when the server
+// says not to retry.
+//
+// Step 7: the richerr.PushbackTrailer trailer (read it with grpc.Trailer
+// in RetryInterceptor) wins: one non-negative integer of milliseconds is a
+// pushback, anything else means stop. Without it, a RetryInfo detail (see
+// Parse) is a pushback. The stand-in below is right only when there is
+// neither.
+func serverPushback(trailer metadata.MD, err error) (wait time.Duration, ok bool, stop error) {
+	if len(trailer.Get(richerr.PushbackTrailer)) == 0 && Parse(err).RetryDelay == 0 {
+		return 0, false, nil
+	}
+	return 0, false, labkit.TODO("serverPushback")
+}
+
+// pastDeadline returns err when waiting wait would end past ctx's
+// deadline, and nil when the wait fits.
+//
+// Step 7: never start a wait that would end past the deadline. The
+// stand-in below is right only for a context without one.
+func pastDeadline(ctx context.Context, wait time.Duration, err error) error {
+	if _, ok := ctx.Deadline(); !ok {
+		return nil
+	}
+	return labkit.TODO("pastDeadline")
 }
 
 // sleep waits d or until ctx ends, and says whether it waited the full d.

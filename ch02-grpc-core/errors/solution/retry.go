@@ -42,8 +42,8 @@ func RetryInterceptor(p richerr.RetryPolicy) grpc.UnaryClientInterceptor {
 			}
 
 			pushback, hasPushback, stop := serverPushback(trailer, err)
-			if stop {
-				return err // the server said: do not retry
+			if stop != nil {
+				return stop // the server said: do not retry
 			}
 			code := status.Code(err)
 			if !slices.Contains(p.RetryableCodes, code) &&
@@ -61,10 +61,8 @@ func RetryInterceptor(p richerr.RetryPolicy) grpc.UnaryClientInterceptor {
 				sinceBackoffReset++
 			}
 
-			// Waiting past the deadline only to fail with DeadlineExceeded
-			// would hide the real error and waste the caller's time.
-			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-				return err
+			if late := pastDeadline(ctx, wait, err); late != nil {
+				return late
 			}
 			if !sleep(ctx, wait) {
 				// The caller gave up while we waited: say so, as grpc-go does.
@@ -75,23 +73,34 @@ func RetryInterceptor(p richerr.RetryPolicy) grpc.UnaryClientInterceptor {
 }
 
 // serverPushback reads the server's wish: the trailer wins over RetryInfo,
-// like in grpc-go, and a malformed or negative trailer means stop.
-func serverPushback(trailer metadata.MD, err error) (wait time.Duration, ok, stop bool) {
+// like in grpc-go, and a malformed or negative trailer means stop. stop,
+// when not nil, is what the call returns at once: err itself.
+func serverPushback(trailer metadata.MD, err error) (wait time.Duration, ok bool, stop error) {
 	switch v := trailer.Get(richerr.PushbackTrailer); len(v) {
 	case 0:
 	case 1:
 		ms, convErr := strconv.Atoi(v[0])
 		if convErr != nil || ms < 0 {
-			return 0, false, true
+			return 0, false, err
 		}
-		return time.Duration(ms) * time.Millisecond, true, false
+		return time.Duration(ms) * time.Millisecond, true, nil
 	default:
-		return 0, false, true // ambiguous: grpc-go does not retry either
+		return 0, false, err // ambiguous: grpc-go does not retry either
 	}
 	if d := Parse(err).RetryDelay; d > 0 {
-		return d, true, false
+		return d, true, nil
 	}
-	return 0, false, false
+	return 0, false, nil
+}
+
+// pastDeadline returns err when waiting wait would end past ctx's
+// deadline, nil when the wait fits: waiting only to fail with
+// DeadlineExceeded would hide the real error and waste the caller's time.
+func pastDeadline(ctx context.Context, wait time.Duration, err error) error {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+		return err
+	}
+	return nil
 }
 
 // sleep waits d or until ctx ends, and says whether it waited the full d.
