@@ -72,6 +72,7 @@ type hop struct {
 	mu            sync.Mutex
 	ended         []stop // every job's end (cause nil: it ran its full time), for failure messages
 	audits        chan auditRecord
+	audited       bool            // the chain gives this hop an Audit function (TestAudit only: it is optional)
 	nextEnded     chan codes.Code // this hop's call to the next hop returned, with this code
 	lab           Lab
 }
@@ -79,6 +80,12 @@ type hop struct {
 func newHop(name string, queryDelay time.Duration, queryErr error, logDelay time.Duration) *hop {
 	return &hop{name: name, queryDelay: queryDelay, queryErr: queryErr, logDelay: logDelay,
 		stopped: map[string]chan stop{"query": make(chan stop, 16), "log": make(chan stop, 16)}, audits: make(chan auditRecord, 16), nextEnded: make(chan codes.Code, 16)}
+}
+
+// audited marks h for the chain to audit.
+func audited(h *hop) *hop {
+	h.audited = true
+	return h
 }
 
 func (h *hop) wait(ctx context.Context, job string, d time.Duration) error {
@@ -174,10 +181,11 @@ func newChain(t *testing.T, tr labkit.Transport, lab Lab, reserves [3]time.Durat
 	callers := []chan codes.Code{b.nextEnded, a.nextEnded, ch.clientEnded}
 	for i, h := range hops {
 		h.lab = lab
-		srv := lab.NewHop(Config{
-			Name: h.name, Next: next, Reserve: reserves[2-i],
-			Query: h.query, Log: h.log, Audit: h.audit, AuditTimeout: auditTimeout,
-		})
+		cfg := Config{Name: h.name, Next: next, Reserve: reserves[2-i], Query: h.query, Log: h.log}
+		if h.audited {
+			cfg.Audit, cfg.AuditTimeout = h.audit, auditTimeout
+		}
+		srv := lab.NewHop(cfg)
 		s := labkit.Serve(t, tr, func(g *grpc.Server) { hopv1.RegisterHopServiceServer(g, srv) }, labkit.Options{
 			Server: []grpc.ServerOption{grpc.ChainUnaryInterceptor(count(&h.handled), lab.ServerInterceptor())},
 			Client: []grpc.DialOption{grpc.WithChainUnaryInterceptor(observe(callers[i]), lab.ClientInterceptor())},

@@ -31,9 +31,9 @@ const lab = "ch03-concurrency/deadlines"
 var (
 	step1 = labkit.Step{Lab: lab, N: 1, What: "request ids"}
 	step2 = labkit.Step{Lab: lab, N: 2, What: "Budget"}
-	step3 = labkit.Step{Lab: lab, N: 3, What: "Hop.Call"}
-	step4 = labkit.Step{Lab: lab, N: 4, What: "Hop.Call (cancellation)"}
-	step5 = labkit.Step{Lab: lab, N: 5, What: "Hop.Call (audit)"}
+	step3 = labkit.Step{Lab: lab, N: 3, What: "Hop.work"}
+	step4 = labkit.Step{Lab: lab, N: 4, What: "group"}
+	step5 = labkit.Step{Lab: lab, N: 5, What: "Hop.audit"}
 )
 
 // echo is a HopService that reports what reached it: the raw header and
@@ -112,17 +112,25 @@ func TestRequestID(t *testing.T, l Lab) {
 	})
 }
 
-// probeCall stops the test with step's TODO message while Hop.Call is not
-// written yet, so a learner reads "implement Hop.Call" rather than the
-// first TODO the chain happens to run into.
+// probeCall stops the test with step's TODO message while the step's code
+// is not written yet, so a learner reads what to implement rather than the
+// first TODO the chain happens to run into. It runs outside any bubble: a
+// skip inside synctest.Test is reported as a pass. Step 4's probe has a job
+// that fails (the group's business), step 5's an audit.
 func probeCall(t *testing.T, l Lab, step labkit.Step) {
 	t.Helper()
-	h := l.NewHop(Config{
+	cfg := Config{
 		Name:  "probe",
 		Query: func(context.Context, string) (string, error) { return "", nil },
 		Log:   func(context.Context, string) error { return nil },
-		Audit: func(context.Context, string, codes.Code) {}, AuditTimeout: auditTimeout,
-	})
+	}
+	switch step.N {
+	case step4.N: // a job that fails: what the group is for
+		cfg.Query = func(context.Context, string) (string, error) { return "", errors.New("probe") }
+	case step5.N: // only the audit's own test has one: it is optional
+		cfg.Audit, cfg.AuditTimeout = func(context.Context, string, codes.Code) {}, auditTimeout
+	}
+	h := l.NewHop(cfg)
 	_, err := h.Call(t.Context(), &hopv1.CallRequest{})
 	if labkit.IsTODO(err) {
 		step.Check(t, err)
@@ -321,7 +329,6 @@ func TestChain(t *testing.T, l Lab) {
 				Name: "B", Next: atDeadline{}, Reserve: 100 * time.Millisecond,
 				Query: func(context.Context, string) (string, error) { return "rows", nil },
 				Log:   func(context.Context, string) error { return nil },
-				Audit: func(context.Context, string, codes.Code) {}, AuditTimeout: auditTimeout,
 			})
 			const tries = 64
 			for try := 1; try <= tries; try++ {
@@ -531,7 +538,7 @@ func TestAudit(t *testing.T, l Lab) {
 
 	t.Run("after_success", func(t *testing.T) {
 		labkit.Bubble(t, func(t *testing.T) {
-			a, b, c := newHop("A", 0, nil, 0), newHop("B", 0, nil, 0), newHop("C", 0, nil, 0)
+			a, b, c := audited(newHop("A", 0, nil, 0)), audited(newHop("B", 0, nil, 0)), audited(newHop("C", 0, nil, 0))
 			ch := newChain(t, labkit.Bufconn, l, reserves, a, b, c)
 			ctx, cancel := context.WithTimeout(l.WithRequestID(t.Context(), "req-9"), time.Second)
 			defer cancel()
@@ -546,7 +553,7 @@ func TestAudit(t *testing.T, l Lab) {
 			// B's database fails: A and B end with its Unavailable, and C,
 			// whose call B cancelled, with Canceled.
 			errDBDown := status.Error(codes.Unavailable, "db down")
-			a, b, c := newHop("A", time.Hour, nil, 0), newHop("B", 10*time.Millisecond, errDBDown, 0), newHop("C", time.Hour, nil, 0)
+			a, b, c := audited(newHop("A", time.Hour, nil, 0)), audited(newHop("B", 10*time.Millisecond, errDBDown, 0)), audited(newHop("C", time.Hour, nil, 0))
 			ch := newChain(t, labkit.Bufconn, l, reserves, a, b, c)
 			_, err := ch.client.Call(l.WithRequestID(t.Context(), "req-11"), &hopv1.CallRequest{Query: "select 1"})
 			if step5.Check(t, err) == nil {
@@ -560,7 +567,7 @@ func TestAudit(t *testing.T, l Lab) {
 
 	t.Run("after_cancel", func(t *testing.T) {
 		labkit.Bubble(t, func(t *testing.T) {
-			a, b, c := newHop("A", time.Hour, nil, 0), newHop("B", time.Hour, nil, 0), newHop("C", time.Hour, nil, 0)
+			a, b, c := audited(newHop("A", time.Hour, nil, 0)), audited(newHop("B", time.Hour, nil, 0)), audited(newHop("C", time.Hour, nil, 0))
 			ch := newChain(t, labkit.Bufconn, l, reserves, a, b, c)
 			ctx, cancel := context.WithCancel(l.WithRequestID(t.Context(), "req-10"))
 			done := make(chan error, 1)

@@ -54,7 +54,9 @@ type Hop struct {
 // NewHop returns a hop configured by cfg.
 func NewHop(cfg Config) *Hop { return &Hop{cfg: cfg} }
 
-// Call implements hopv1.HopServiceServer.
+// Call implements hopv1.HopServiceServer: it notes what the request
+// brought, registers the audit (step 5), runs the hop's jobs (steps 3 and
+// 4), and answers with the next hop's traces plus its own.
 func (h *Hop) Call(ctx context.Context, req *hopv1.CallRequest) (*hopv1.CallResponse, error) {
 	var budget time.Duration
 	if dl, ok := ctx.Deadline(); ok {
@@ -62,25 +64,13 @@ func (h *Hop) Call(ctx context.Context, req *hopv1.CallRequest) (*hopv1.CallResp
 	}
 	id, _ := RequestID(ctx)
 
-	// The audit runs when the request's context ends: after the response
-	// was sent (gRPC cancels a handler's context when its RPC finishes), or
-	// the moment the caller gives up, even if this handler is still stuck.
-	// outcome is -1 while the handler runs.
+	// The code the request ended with, for the audit; -1 while running.
 	var outcome atomic.Int64
 	outcome.Store(-1)
 	if h.cfg.Audit != nil {
-		context.AfterFunc(ctx, func() {
-			code := status.FromContextError(ctx.Err()).Code() // the caller left before we finished...
-			if o := outcome.Load(); o >= 0 {                  // ...unless we had
-				code = codes.Code(o)
-			}
-			// WithoutCancel keeps the request id but drops the cancellation
-			// that triggered us; the timeout keeps a stuck audit store from
-			// holding this goroutine forever.
-			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.AuditTimeout)
-			defer cancel()
-			h.cfg.Audit(actx, h.cfg.Name, code)
-		})
+		if err := h.audit(ctx, &outcome); err != nil {
+			return nil, err
+		}
 	}
 
 	rows, next, err := h.work(ctx, req)
@@ -98,33 +88,31 @@ func (h *Hop) Call(ctx context.Context, req *hopv1.CallRequest) (*hopv1.CallResp
 // work runs the hop's three jobs at once: the query, the log line and the
 // call to the next hop (nil next for the last hop).
 func (h *Hop) work(ctx context.Context, req *hopv1.CallRequest) (rows string, next *hopv1.CallResponse, err error) {
-	// One context for the three jobs. The first job to fail cancels the
-	// others with its error as the cause, so they (and the next hop, whose
-	// call is cancelled over the wire) stop, and can tell why.
-	jobs, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	g := newGroup(ctx, h.cfg.Name)
+	defer g.stop()
 
 	// Fail fast, before starting anything, if the budget is too small.
-	nextCtx, cancelNext, err := Budget(jobs, h.cfg.Name, h.cfg.Reserve)
+	// The next hop's context comes from the group's, so a failed sibling
+	// cancels the remote call too.
+	nextCtx, cancelNext, err := Budget(g.ctx, h.cfg.Name, h.cfg.Reserve)
 	if err != nil {
 		return "", nil, err
 	}
 	defer cancelNext()
 
-	fail := func(job string, err error) { cancel(fmt.Errorf("hop %s: %s: %w", h.cfg.Name, job, err)) }
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		r, err := h.cfg.Query(jobs, req.GetQuery())
+		r, err := h.cfg.Query(g.ctx, req.GetQuery())
 		if err != nil {
-			fail("query", err)
+			g.fail("query", err)
 			return
 		}
 		rows = r
 	})
 	wg.Go(func() {
 		id, _ := RequestID(ctx)
-		if err := h.cfg.Log(jobs, fmt.Sprintf("hop %s: request %s: query %q", h.cfg.Name, id, req.GetQuery())); err != nil {
-			fail("log", err)
+		if err := h.cfg.Log(g.ctx, fmt.Sprintf("hop %s: request %s: query %q", h.cfg.Name, id, req.GetQuery())); err != nil {
+			g.fail("log", err)
 		}
 	})
 	if h.cfg.Next != nil {
@@ -143,7 +131,7 @@ func (h *Hop) work(ctx context.Context, req *hopv1.CallRequest) (rows string, ne
 					// failure, or the caller. %w keeps the status code.
 					err = fmt.Errorf("%w (cause: %v)", err, context.Cause(nextCtx))
 				}
-				fail("next hop", err)
+				g.fail("next hop", err)
 				return
 			}
 			next = resp
@@ -151,11 +139,44 @@ func (h *Hop) work(ctx context.Context, req *hopv1.CallRequest) (rows string, ne
 	}
 	wg.Wait()
 
-	if jobs.Err() != nil {
-		return "", nil, toStatus(context.Cause(jobs))
+	if err := g.err(); err != nil {
+		return "", nil, err
 	}
 	return rows, next, nil
 }
+
+// group is a hop's jobs failing together: they run under ctx, and the
+// first one to fail cancels the others with its error as the cause, so
+// they (and the next hop, whose call is cancelled over the wire) stop, and
+// can tell why.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	hop    string
+}
+
+func newGroup(ctx context.Context, hop string) *group {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &group{ctx: ctx, cancel: cancel, hop: hop}
+}
+
+// fail reports that job failed with err. Only the first cause sticks.
+func (g *group) fail(job string, err error) {
+	g.cancel(fmt.Errorf("hop %s: %s: %w", g.hop, job, err))
+}
+
+// err is, once every job is done, what the hop returns: nil if none
+// failed, else the first failure (or the caller's cancellation) as a
+// status.
+func (g *group) err() error {
+	if g.ctx.Err() == nil {
+		return nil
+	}
+	return toStatus(context.Cause(g.ctx))
+}
+
+// stop releases the group's context.
+func (g *group) stop() { g.cancel(nil) }
 
 // toStatus turns a job's failure into the status this hop returns: a
 // downstream status keeps its code, a context error becomes Canceled or
@@ -169,4 +190,25 @@ func toStatus(err error) error {
 		return status.Error(status.FromContextError(err).Code(), err.Error())
 	}
 	return status.Error(codes.Internal, err.Error())
+}
+
+// audit registers the audit write, which runs when the request's context
+// ends: after the response was sent (gRPC cancels a handler's context when
+// its RPC finishes), or the moment the caller gives up, even if this
+// handler is still stuck. outcome is the code Call ended with, -1 while
+// it runs. It returns nil: only the exercise's stand-in fails.
+func (h *Hop) audit(ctx context.Context, outcome *atomic.Int64) error {
+	context.AfterFunc(ctx, func() {
+		code := status.FromContextError(ctx.Err()).Code() // the caller left before we finished...
+		if o := outcome.Load(); o >= 0 {                  // ...unless we had
+			code = codes.Code(o)
+		}
+		// WithoutCancel keeps the request id but drops the cancellation
+		// that triggered us; the timeout keeps a stuck audit store from
+		// holding this goroutine forever.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.AuditTimeout)
+		defer cancel()
+		h.cfg.Audit(actx, h.cfg.Name, code)
+	})
+	return nil
 }
