@@ -47,14 +47,25 @@ func NewServer(cfg Config) *Server {
 //  3. charged: Complete with the response and, in the same transaction,
 //     the row in charges; declined (FAILED_PRECONDITION or
 //     INVALID_ARGUMENT from the gateway): Complete with that error;
-//     anything else: the outcome is unknown (step 3).
+//     anything else: the outcome is unknown, return s.unknownOutcome(...)
+//     (step 3 writes it).
 //
-// Step 2; step 3 handles the unknown outcomes.
+// Step 2.
 func (s *Server) Charge(ctx context.Context, req *paymentv1.ChargeRequest) (*paymentv1.ChargeResponse, error) {
 	if err := check(req); err != nil {
 		return nil, err
 	}
 	return nil, labkit.TODO("Server.Charge")
+}
+
+// unknownOutcome is the answer when the gateway's err does not say whether
+// the money moved (Unavailable, DeadlineExceeded, a broken connection).
+//
+// Step 3: store nothing; release the key (with a context that the caller's
+// cancellation does not end) and answer Unavailable, so that the retry asks
+// the gateway again with the same key.
+func (s *Server) unknownOutcome(ctx context.Context, key string, attempt int64, err error) error {
+	return labkit.TODO("Server.unknownOutcome")
 }
 
 // check validates what the client sent.

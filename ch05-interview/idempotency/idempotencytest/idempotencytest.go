@@ -28,7 +28,7 @@ const lab = "ch05-interview/idempotency"
 var (
 	step1 = labkit.Step{Lab: lab, N: 1, What: "Keys.Claim"}
 	step2 = labkit.Step{Lab: lab, N: 2, What: "Server.Charge"}
-	step3 = labkit.Step{Lab: lab, N: 3, What: "Server.Charge (unknown outcomes)"}
+	step3 = labkit.Step{Lab: lab, N: 3, What: "Server.unknownOutcome"}
 )
 
 // Keys is what the suite needs of the drill's key table.

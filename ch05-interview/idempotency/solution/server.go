@@ -82,11 +82,7 @@ func (s *Server) Charge(ctx context.Context, req *paymentv1.ChargeRequest) (*pay
 		}
 		return nil, st.Err()
 	default:
-		// Unknown: the money may or may not have moved. Let a retry ask the
-		// gateway again with the same key. (Not with ctx: it may be the
-		// reason we are here.)
-		_ = s.keys.Release(context.WithoutCancel(ctx), key, claim.Attempt)
-		return nil, status.Errorf(codes.Unavailable, "payments: the card processor did not answer (%v); retry with the same idempotency key", err)
+		return nil, s.unknownOutcome(ctx, key, claim.Attempt, err)
 	}
 
 	resp := &paymentv1.ChargeResponse{ChargeId: debit.GetChargeId(), AmountCents: req.GetAmountCents()}
@@ -109,6 +105,17 @@ func (s *Server) Charge(ctx context.Context, req *paymentv1.ChargeRequest) (*pay
 		return nil, status.Errorf(codes.Unavailable, "payments: %v", err)
 	}
 	return resp, nil
+}
+
+// unknownOutcome is the answer when the gateway's err does not say whether
+// the money moved (Unavailable, DeadlineExceeded, a broken connection):
+// store nothing, release the key and answer Unavailable, so that a retry
+// asks the gateway again with the same key, and the gateway's own key
+// finds the charge if there was one.
+func (s *Server) unknownOutcome(ctx context.Context, key string, attempt int64, err error) error {
+	// Not with ctx: its end may be the reason we are here.
+	_ = s.keys.Release(context.WithoutCancel(ctx), key, attempt)
+	return status.Errorf(codes.Unavailable, "payments: the card processor did not answer (%v); retry with the same idempotency key", err)
 }
 
 // replay returns a finished attempt's outcome again.
