@@ -112,8 +112,12 @@ type decl struct {
 	doc        int      // where its doc comment starts (start if none)
 	node       ast.Node // the FuncDecl or spec
 	// For a spec inside a parenthesised group (const ( ... )): its
-	// keyword, which the range above leaves out.
-	grouped string
+	// keyword, which the range above leaves out, and the whole group with
+	// its doc comment and names: a const spec may depend on the ones
+	// before it (iota, an omitted value), so constants move as a group.
+	grouped    string
+	group      [2]int
+	groupNames []string
 }
 
 // readSrc reads a package's non-test Go files. read, if set, supplies a
@@ -192,6 +196,7 @@ func topDecls(fset *token.FileSet, file string, f *ast.File) []*decl {
 			if gd.Tok == token.IMPORT {
 				continue
 			}
+			first := len(out)
 			for _, spec := range gd.Specs {
 				from, to, doc, grouped := spec.Pos(), spec.End(), (*ast.CommentGroup)(nil), gd.Tok.String()
 				if !gd.Lparen.IsValid() { // `type X ...`: the keyword and the doc belong to it
@@ -212,6 +217,19 @@ func topDecls(fset *token.FileSet, file string, f *ast.File) []*decl {
 							add(n.Name, spec, doc, from, to, grouped)
 						}
 					}
+				}
+			}
+			if gd.Lparen.IsValid() {
+				from := gd.Pos()
+				if gd.Doc != nil {
+					from = gd.Doc.Pos()
+				}
+				var names []string
+				for _, d := range out[first:] {
+					names = append(names, d.name)
+				}
+				for _, d := range out[first:] {
+					d.group, d.groupNames = [2]int{off(from), off(gd.End())}, names
 				}
 			}
 		}
@@ -362,6 +380,17 @@ func catchup(ex, sol *srcPkg, steps []StepDef) (*catchupResult, error) {
 				continue
 			}
 			into := target(hd, res.where[sd.name])
+			if hd.grouped == "const" && leansOnGroup(sol, hd) {
+				// The whole group: its specs may lean on one another.
+				edits[into] = append(edits[into], edit{-1, -1, sol.files[hd.file][hd.group[0]:hd.group[1]]})
+				for _, n := range hd.groupNames {
+					if !planned[n] && ex.decls[n] == nil {
+						put(sol.decls[n], into)
+						res.added = append(res.added, n)
+					}
+				}
+				continue
+			}
 			edits[into] = append(edits[into], edit{-1, -1, sol.textFor(hd, nil)})
 			put(hd, into)
 			res.added = append(res.added, name)
@@ -390,6 +419,28 @@ func catchup(ex, sol *srcPkg, steps []StepDef) (*catchupResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// leansOnGroup reports whether a const group has a spec that means
+// nothing alone: one with iota, or without values (it repeats the one
+// before). Such a group is copied whole; none of its names may be in the
+// exercise already.
+func leansOnGroup(p *srcPkg, d *decl) bool {
+	for _, n := range d.groupNames {
+		vs, ok := p.decls[n].node.(*ast.ValueSpec)
+		if !ok {
+			continue
+		}
+		if len(vs.Values) == 0 {
+			return true
+		}
+		for _, v := range vs.Values {
+			if idents, _ := references(v); idents["iota"] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func kind(n ast.Node) string {

@@ -14,7 +14,7 @@ import (
 // tick boundary at or after its due time: never early, late by less than
 // a tick. Safe for concurrent use; callbacks run outside the wheel's lock.
 type Wheel struct {
-	// Steps 1 and 2: your fields.
+	// Step 1: your fields (step 2 may add some).
 }
 
 // Timer is one scheduled callback.
@@ -43,8 +43,9 @@ func (w *Wheel) Len() int { return 0 }
 // Add schedules f to run d after the wheel's current time (a d of zero or
 // less: at the next tick).
 //
-// Step 1 (delays within one turn), step 2 (any delay). Until you write it,
-// it returns nil.
+// Step 1: delays within one turn go to a slot of this wheel. A timer due
+// further out is w.overflow's (step 2): hand it over, and while overflow
+// refuses, return nil. Until you write Add, it returns nil.
 func (w *Wheel) Add(d time.Duration, f func()) *Timer {
 	return nil
 }
@@ -58,5 +59,31 @@ func (t *Timer) Stop() bool { return false }
 // Advance moves the wheel's time to to (rounded down to a tick) and runs
 // every timer due by then, earliest first. Earlier times are ignored.
 //
-// Steps 1 and 2.
+// Step 1: step towards to, tick by tick: the next tick is w.skip(now,
+// target); at each, call w.cascade() (under the lock), then run the
+// timers of this tick's slot outside the lock. skip and cascade are step
+// 2's, and their stand-ins below are right for a single wheel.
 func (w *Wheel) Advance(to time.Time) {}
+
+// overflow puts t, due further out than one turn, on an overflow wheel
+// whose slots are one whole turn of the wheel below, and so on up, and
+// reports whether it did. Callers hold the wheel's lock.
+//
+// Step 2. The stand-in refuses: Add returns nil for such a timer.
+func (w *Wheel) overflow(t *Timer) bool { return false }
+
+// cascade runs at the start of each tick: every overflow slot whose turn
+// starts now pours its timers back down, closer to their slot. Callers
+// hold the wheel's lock.
+//
+// Step 2. The stand-in does nothing: right while there are no overflow
+// wheels.
+func (w *Wheel) cascade() {}
+
+// skip returns the next tick after now (counted in ticks since the start)
+// worth stepping to on the way to target. Callers hold the wheel's lock.
+//
+// Step 2: skip the ticks where nothing can happen, so that a 30-day timer
+// on a 1-second wheel does not cost 2.6 million steps. The stand-in steps
+// one tick at a time: right, but slow for a long jump.
+func (w *Wheel) skip(now, target int64) int64 { return now + 1 }

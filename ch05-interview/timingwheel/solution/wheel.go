@@ -117,26 +117,45 @@ func (w *Wheel) Add(d time.Duration, f func()) *Timer {
 		due = w.now + 1
 	}
 	t := &Timer{w: w, due: due, f: f}
-	w.place(t)
+	if !w.place(t) {
+		return nil
+	}
 	w.count++
 	return t
 }
 
-// place puts t in the finest level whose slots reach its tick: level i
-// holds the ticks whose slot, due/span, is less than a turn (size slots)
-// ahead of the current one. A timer due at the current tick (cascaded down
-// at the tick it is due) lands in the slot about to be run.
-func (w *Wheel) place(t *Timer) {
-	for i := 0; ; i++ {
+// place puts t in level 0 when it is due within one turn, else on an
+// overflow wheel. A timer due at the current tick (cascaded down at the
+// tick it is due) lands in the slot about to be run. Callers hold w.mu.
+func (w *Wheel) place(t *Timer) bool {
+	if l := w.levels[0]; t.due-w.now < int64(w.size) {
+		l.put(t, t.due%int64(w.size))
+		return true
+	}
+	return w.overflow(t)
+}
+
+// put links t into slot i of l.
+func (l *level) put(t *Timer, i int64) {
+	push(&l.slots[i], t)
+	t.level = l
+	l.n++
+}
+
+// overflow puts t, due further out than one turn of level 0, in the
+// finest overflow level whose slots reach its tick: level i holds the
+// ticks whose slot, due/span, is less than a turn (size slots) ahead of
+// the current one. Levels are created when first needed. Callers hold
+// w.mu.
+func (w *Wheel) overflow(t *Timer) bool {
+	for i := 1; ; i++ {
 		if i == len(w.levels) {
 			w.levels = append(w.levels, w.newLevel(w.levels[i-1].span*int64(w.size)))
 		}
 		l := w.levels[i]
 		if t.due/l.span-w.now/l.span < int64(w.size) {
-			push(&l.slots[(t.due/l.span)%int64(w.size)], t)
-			t.level = l
-			l.n++
-			return
+			l.put(t, (t.due/l.span)%int64(w.size))
+			return true
 		}
 	}
 }
@@ -180,38 +199,13 @@ func (w *Wheel) step(target int64) []*Timer {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.now < target {
-		// Skip the ticks where nothing can happen: with levels 0..i empty,
-		// the next event is level i+1's next slot boundary (a cascade).
-		next := w.now + 1
-		for i := 0; i < len(w.levels) && w.levels[i].n == 0; i++ {
-			if i == len(w.levels)-1 {
-				next = target // nothing pending at all
-				break
-			}
-			span := w.levels[i+1].span
-			next = (w.now/span + 1) * span
-		}
+		next := w.skip(w.now, target)
 		if next > target {
 			w.now = target
 			return nil
 		}
 		w.now = next
-		// Cascade: at the start of an overflow slot's turn, move its timers
-		// down; each lands in the finest level that reaches it (level 0 for
-		// those due within the coming tick's slot span).
-		for i := len(w.levels) - 1; i >= 1; i-- {
-			l := w.levels[i]
-			if w.now%l.span != 0 {
-				continue
-			}
-			s := &l.slots[(w.now/l.span)%int64(w.size)]
-			for s.next != s {
-				t := s.next
-				unlink(t)
-				l.n--
-				w.place(t)
-			}
-		}
+		w.cascade()
 		l0 := w.levels[0]
 		s := &l0.slots[w.now%int64(w.size)]
 		if s.next == s {
@@ -229,4 +223,40 @@ func (w *Wheel) step(target int64) []*Timer {
 		return due
 	}
 	return nil
+}
+
+// skip returns the next tick after now at which anything can happen, so
+// that a long jump does not step through millions of empty ticks: with
+// levels 0..i empty, the next event is level i+1's next slot boundary (a
+// cascade); with nothing pending at all, target. Callers hold w.mu.
+func (w *Wheel) skip(now, target int64) int64 {
+	next := now + 1
+	for i := 0; i < len(w.levels) && w.levels[i].n == 0; i++ {
+		if i == len(w.levels)-1 {
+			return target // nothing pending at all
+		}
+		span := w.levels[i+1].span
+		next = (now/span + 1) * span
+	}
+	return next
+}
+
+// cascade runs at the start of each tick: every overflow slot whose turn
+// starts now moves its timers down, each to the finest level that reaches
+// it (level 0 for those due within the coming tick's slot span). Callers
+// hold w.mu.
+func (w *Wheel) cascade() {
+	for i := len(w.levels) - 1; i >= 1; i-- {
+		l := w.levels[i]
+		if w.now%l.span != 0 {
+			continue
+		}
+		s := &l.slots[(w.now/l.span)%int64(w.size)]
+		for s.next != s {
+			t := s.next
+			unlink(t)
+			l.n--
+			w.place(t)
+		}
+	}
 }

@@ -20,6 +20,7 @@ const lab = "ch05-interview/timingwheel"
 
 var (
 	step1 = labkit.Step{Lab: lab, N: 1, What: "the wheel"}
+	step2 = labkit.Step{Lab: lab, N: 2, What: "Wheel.overflow"}
 	step3 = labkit.Step{Lab: lab, N: 3, What: "Wheel.Run and Orders"}
 )
 

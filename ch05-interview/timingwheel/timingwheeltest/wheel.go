@@ -20,13 +20,19 @@ func newWheel[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W], step labkit.Step, 
 	return w
 }
 
-// add schedules a timer and stops with step 1's TODO while Add returns
-// nothing.
-func add[T Timer](t *testing.T, w Wheel[T], d time.Duration, f func()) T {
+// add schedules a timer and stops with a TODO while Add returns nothing:
+// step 1's for a delay within one turn, step 2's for one beyond (Add
+// returns nil while overflow refuses it).
+func add[T Timer](t *testing.T, w Wheel[T], step labkit.Step, d time.Duration, f func()) T {
 	t.Helper()
 	tm := w.Add(d, f)
 	if reflect.ValueOf(tm).IsNil() {
-		step1.Check(t, labkit.TODO("Wheel.Add"))
+		what := "Wheel.Add"
+		if step.N == step2.N {
+			what = "Wheel.overflow (or Wheel.Add)"
+		}
+		step.Check(t, labkit.TODO(what))
+		t.Fatalf("Add(%v) returned nil", d)
 	}
 	return tm
 }
@@ -35,7 +41,7 @@ func add[T Timer](t *testing.T, w Wheel[T], d time.Duration, f func()) T {
 // steps from next(), stopping the timers stop(i) says to at the start,
 // and checks each fired in the first Advance that reached its due time
 // rounded up to the tick, in due order, and that stopped ones never fired.
-func run[T Timer](t *testing.T, w Wheel[T], tick time.Duration, n int, delay func(int) time.Duration, stop func(int) bool, next func() time.Duration) {
+func run[T Timer](t *testing.T, step labkit.Step, w Wheel[T], tick time.Duration, n int, delay func(int) time.Duration, stop func(int) bool, next func() time.Duration) {
 	t.Helper()
 	type rec struct {
 		fireAt  time.Time
@@ -53,7 +59,7 @@ func run[T Timer](t *testing.T, w Wheel[T], tick time.Duration, n int, delay fun
 	for i := range n {
 		d := delay(i)
 		recs[i].fireAt = ceilTick(now.Add(max(d, 1)), tick)
-		timers[i] = add(t, w, d, func() {
+		timers[i] = add(t, w, step, d, func() {
 			mu.Lock()
 			defer mu.Unlock()
 			recs[i].fired++
@@ -148,7 +154,7 @@ func TestWheel[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 		fired := map[string]time.Duration{}
 		var mu sync.Mutex
 		for name, d := range map[string]time.Duration{"25ms": 25 * time.Millisecond, "30ms": 30 * time.Millisecond, "0": 0, "-5ms": -5 * time.Millisecond, "1ns": 1} {
-			add(t, w, d, func() {
+			add(t, w, step1, d, func() {
 				mu.Lock()
 				defer mu.Unlock()
 				fired[name] = w.Now().Sub(start)
@@ -173,7 +179,7 @@ func TestWheel[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 		for i := range delays {
 			delays[i] = time.Duration(r.Int64N(int64(tick * (size - 1))))
 		}
-		run(t, w, tick, len(delays), func(i int) time.Duration { return delays[i] }, func(i int) bool { return i%5 == 0 },
+		run(t, step1, w, tick, len(delays), func(i int) time.Duration { return delays[i] }, func(i int) bool { return i%5 == 0 },
 			func() time.Duration { return time.Duration(1+r.IntN(3)) * tick / 2 })
 	})
 	t.Run("callbacks add and stop", func(t *testing.T) {
@@ -186,8 +192,8 @@ func TestWheel[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 		note := func(s string) func() {
 			return func() { mu.Lock(); log = append(log, fmt.Sprintf("%s@%v", s, w.Now().Sub(start))); mu.Unlock() }
 		}
-		later = add(t, w, 50*time.Millisecond, note("later"))
-		add(t, w, 10*time.Millisecond, func() {
+		later = add(t, w, step1, 50*time.Millisecond, note("later"))
+		add(t, w, step1, 10*time.Millisecond, func() {
 			note("first")()
 			w.Add(20*time.Millisecond, note("added by first"))
 			if !later.Stop() {
@@ -203,7 +209,7 @@ func TestWheel[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 	})
 	t.Run("concurrent", func(t *testing.T) {
 		w := newWheel(t, l, step1, tick, size)
-		add(t, w, tick, func() {})
+		add(t, w, step1, tick, func() {})
 		var wg sync.WaitGroup
 		var fired sync.Map
 		for g := range 4 {
@@ -245,14 +251,14 @@ func TestHierarchy[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 		for i := range delays {
 			delays[i] = time.Duration(r.Int64N(int64(10 * time.Second)))
 		}
-		run(t, w, tick, len(delays), func(i int) time.Duration { return delays[i] }, func(i int) bool { return i%7 == 0 },
+		run(t, step2, w, tick, len(delays), func(i int) time.Duration { return delays[i] }, func(i int) bool { return i%7 == 0 },
 			func() time.Duration { return time.Duration(1 + r.Int64N(int64(50*time.Millisecond))) })
 	})
 	t.Run("one turn exactly", func(t *testing.T) {
 		const tick, size = time.Second, 60
 		w := newWheel(t, l, step1, tick, size)
 		delays := []time.Duration{59 * time.Second, 60 * time.Second, 61 * time.Second, 3600 * time.Second, 3601 * time.Second, 3599 * time.Second}
-		run(t, w, tick, len(delays), func(i int) time.Duration { return delays[i] }, func(int) bool { return false },
+		run(t, step2, w, tick, len(delays), func(i int) time.Duration { return delays[i] }, func(int) bool { return false },
 			func() time.Duration { return tick })
 	})
 	t.Run("thirty days", func(t *testing.T) {
@@ -261,7 +267,7 @@ func TestHierarchy[T Timer, W Wheel[T]](t *testing.T, l Lab[T, W]) {
 		const tick, size = time.Second, 60
 		w := newWheel(t, l, step1, tick, size)
 		var at time.Time
-		add(t, w, 30*24*time.Hour+1500*time.Millisecond, func() { at = w.Now() })
+		add(t, w, step2, 30*24*time.Hour+1500*time.Millisecond, func() { at = w.Now() })
 		for i := 1; at.IsZero() && i <= 30*24+1; i++ {
 			w.Advance(start.Add(time.Duration(i) * time.Hour))
 		}
