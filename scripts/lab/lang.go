@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -46,4 +48,39 @@ func (o *Out) tr(s string) string {
 // tr is the same for the app's output.
 func (a *app) tr(s string) string { return a.out.tr(s) }
 
-var _ = os.Getenv
+
+// zhReadme is a lab's Chinese guide, beside its README.md.
+const zhReadme = "README.zh-CN.md"
+
+// localGuide is g in the output's language: in Chinese, the step titles,
+// hints and goal of the lab's README.zh-CN.md when it has one (its Tests:
+// and Code: lines are the English README's, which the drift check keeps
+// identical); else g itself.
+func (a *app) localGuide(lab *Lab, g *Guide) *Guide {
+	if a.out.Lang != langZH {
+		return g
+	}
+	zg, ok := readGuideZH(lab.Dir)
+	if !ok {
+		return g
+	}
+	out := *g
+	out.Goal, out.Hints = zg.Goal, zg.Hints
+	if len(zg.Steps) == len(g.Steps) {
+		out.Steps = slices.Clone(g.Steps)
+		for i := range out.Steps {
+			out.Steps[i].Title = zg.Steps[i].Title
+		}
+	}
+	return &out
+}
+
+// readGuideZH parses dir/README.zh-CN.md; ok is false when there is none.
+func readGuideZH(dir string) (*Guide, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, zhReadme))
+	if err != nil {
+		return nil, false
+	}
+	g, _ := parseGuide(string(b))
+	return g, true
+}

@@ -6,13 +6,14 @@
 //	go run ./scripts/lab                  # progress of every lab, and what to do next
 //	go run ./scripts/lab check [lab]      # one line per step, the first unfinished one in full
 //	go run ./scripts/lab watch [lab]      # check again on every save
+//	go run ./scripts/lab drill [lab]      # an interview drill against the clock
 //	go run ./scripts/lab hint <lab>       # the next hint (--all: the ones seen so far)
 //	go run ./scripts/lab diff <lab>       # your exercise against the solution
 //	go run ./scripts/lab reset <lab>      # back up the exercise, then restore it
 //	go run ./scripts/lab restore <lab>    # undo the reset: bring the backup back
 //	go run ./scripts/lab catchup <lab> N  # the solution's code for steps 1..N, the rest of your work kept
 //	go run ./scripts/lab doctor           # is this machine ready? (paste its block when asking for help)
-//	go run ./scripts/lab verify           # what CI runs: vet, solutions, exercises, TODO rule, codegen
+//	go run ./scripts/lab verify           # what CI runs: vet, solutions, exercises, TODO rule, catchup, guides, codegen
 //	go run ./scripts/lab load -- <cmd>    # run cmd with every core kept busy
 //
 // A lab is a directory under a chapter (ch*/) holding exercise/ and
@@ -49,6 +50,14 @@ type app struct {
 	data        string
 	statusDelay time.Duration // how long work runs before the status line appears
 	codegen     []string      // verify's drift check; nil means the repository's own
+	// tick, if set, replaces the poll ticker of watch and drill (tests
+	// drive it by hand, with a fake now).
+	tick func(time.Duration) (<-chan time.Time, func())
+	// waiting, if set, is called each time watch and drill have done what
+	// a poll asked and are about to wait for the next (tests sync on it).
+	waiting func()
+	// drills is the chapter of interview drills; "" means drillChapter.
+	drills string
 }
 
 // dataDir is the runner's own directory (git-ignored).
@@ -75,13 +84,14 @@ func init() {
 		{"progress", "[-refresh]", "every lab's progress and the next command (the default)", cmdProgress},
 		{"check", "[lab]", "run a lab's exercise tests, one line per step", cmdCheck},
 		{"watch", "[lab]", "run check again whenever a .go file in the lab changes", cmdWatch},
+		{"drill", "[lab] [-reset]", "an interview drill against the clock: the question, the budget, check on every save", cmdDrill},
 		{"hint", "<lab> [--all]", "show the next hint (--all: every hint revealed so far)", cmdHint},
 		{"diff", "<lab>", "compare your exercise with the solution", cmdDiff},
 		{"reset", "<lab>", "back up your exercise, then restore it to the committed version", cmdReset},
 		{"restore", "<lab> [backup]", "undo a reset or catchup: bring back your last backed-up exercise (-list: all backups)", cmdRestore},
 		{"catchup", "<lab> <step>", "give your exercise the solution's code for steps 1..N, keeping the rest of your work", cmdCatchup},
 		{"doctor", "", "check that Go, cgo (for -race), the module cache, ports and git are ready", cmdDoctor},
-		{"verify", "[-load]", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, codegen", cmdVerify},
+		{"verify", "[-load]", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, catchup, guides, codegen", cmdVerify},
 		{"load", "-- <command>", "run a command while every core is kept busy (does anything flake under load?)", cmdLoad},
 	}
 }

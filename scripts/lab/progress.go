@@ -45,7 +45,7 @@ func cmdProgress(ctx context.Context, a *app, args []string) error {
 		r.remember(st)
 	}
 	a.saveState(repo, st)
-	printProgress(a.out, repo, reports)
+	printProgress(a.out, repo, reports, st, a.now())
 	a.out.Println()
 	var reasons []string
 	stale := map[string][]string{} // reason → labs
@@ -71,8 +71,9 @@ func cmdProgress(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-// printProgress prints one line per lab, grouped by chapter.
-func printProgress(o *Out, repo *Repo, reports []*LabReport) {
+// printProgress prints one line per lab, grouped by chapter, with a lab's
+// best drill time when it has one.
+func printProgress(o *Out, repo *Repo, reports []*LabReport, st *State, now time.Time) {
 	width := 0
 	for _, r := range reports {
 		width = max(width, len(r.Lab.ID)-len(r.Lab.Chapter)-1)
@@ -102,6 +103,9 @@ func printProgress(o *Out, repo *Repo, reports []*LabReport) {
 			note = "(as committed, not run yet)"
 		case fromStale:
 			note = fmt.Sprintf("(%d/%d tests passing, stale)", pass, tests)
+		}
+		if d := drillNote(o, st.Labs[r.Lab.ID], now); d != "" {
+			note += "  " + d
 		}
 		o.Printf("  %-*s  %s  %d/%d steps  %s\n", width, rest, o.paint(colour, fmt.Sprintf("%-11s", word)),
 			done, total, o.paint(dim, note))

@@ -25,6 +25,18 @@ type LabState struct {
 	Done    bool           `json:"done"`
 	Steps   []StepState    `json:"steps,omitempty"`
 	Hints   []RevealedHint `json:"hints,omitempty"`
+	Drills  []Drill        `json:"drills,omitempty"`
+}
+
+// Drill is one timed attempt at a lab (drill.go). It is open while End is
+// zero: running, or paused with Ctrl-C while its clock runs on.
+type Drill struct {
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end,omitzero"`
+	Minutes int       `json:"minutes"` // the budget
+	Steps   int       `json:"steps"`   // steps done at the end
+	Of      int       `json:"of"`
+	Result  string    `json:"result,omitempty"` // drillDone, drillTimeUp, drillDropped
 }
 
 // StepState is one step's outcome at the last check.

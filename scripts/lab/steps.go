@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,12 @@ import (
 type Guide struct {
 	Steps []StepDef
 	Hints []Hint
+	// Minutes is the time estimate of the header line ("Time: about N
+	// minutes"), 0 if there is none; a drill's time budget.
+	Minutes int
+	// Goal is the first paragraph of the "## Goal" section: a drill's
+	// question.
+	Goal string
 }
 
 // StepDef is one numbered item of the "## Steps" section.
@@ -53,21 +60,43 @@ func parseGuide(text string) (*Guide, error) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	g := &Guide{}
 	var problems []error
-	steps, ok := section(text, "Steps")
+	steps, ok := section(text, "Steps", "步骤")
 	if !ok {
 		problems = append(problems, errors.New(`README.md has no "## Steps" section, so tests cannot be grouped into steps`))
 	} else {
 		g.Steps, problems = parseSteps(steps)
 	}
-	if hints, ok := section(text, "Hints"); ok {
+	if hints, ok := section(text, "Hints", "提示"); ok {
 		g.Hints = parseHints(hints)
+	}
+	head, _, _ := strings.Cut(text, "\n## ")
+	if m := minutesRe.FindStringSubmatch(head); m != nil {
+		g.Minutes, _ = strconv.Atoi(m[1])
+	}
+	if goal, ok := section(text, "Goal", "目标"); ok {
+		g.Goal = firstParagraph(goal)
 	}
 	return g, errors.Join(problems...)
 }
 
-// section returns the body of the "## name" section, up to the next heading
-// of the same or a higher level. Headings inside code fences do not count.
-func section(text, name string) (string, bool) {
+var minutesRe = regexp.MustCompile(`Time: about (\d+) minutes`)
+
+// firstParagraph is the first block of text, its lines joined.
+func firstParagraph(body string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
+		if strings.TrimSpace(l) == "" {
+			break
+		}
+		lines = append(lines, strings.TrimSpace(l))
+	}
+	return strings.Join(lines, " ")
+}
+
+// section returns the body of the "## name" section (any of names: the
+// English heading and its Chinese twin's), up to the next heading of the
+// same or a higher level. Headings inside code fences do not count.
+func section(text string, names ...string) (string, bool) {
 	var body []string
 	in, found, fence := false, false, false
 	for _, l := range strings.Split(text, "\n") {
@@ -80,7 +109,7 @@ func section(text, name string) (string, bool) {
 				break
 			}
 			h := strings.TrimSpace(strings.TrimLeft(l, "#"))
-			if strings.EqualFold(h, name) {
+			if slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(h, n) }) {
 				in, found = true, true
 				continue
 			}
@@ -98,7 +127,7 @@ var (
 	tickRe  = regexp.MustCompile("`([^`]+)`")
 	testRe  = regexp.MustCompile(`^(Test|Example|Fuzz)\w*(/\S+)?$`)
 	codeRe  = regexp.MustCompile(`^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$`)
-	stepNRe = regexp.MustCompile(`(?i)\bstep\s+(\d+)`)
+	stepNRe = regexp.MustCompile(`(?i)\bstep\s+(\d+)|第\s*(\d+)\s*步`)
 )
 
 // parseSteps reads numbered items that start at the left margin; indented
@@ -177,7 +206,7 @@ func stepTitle(head string) string {
 	} else if i := strings.Index(head, ". "); i > 0 {
 		t = head[:i]
 	}
-	t = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(t), ".:"))
+	t = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(t), ".:。："))
 	if t == "" {
 		t = "(untitled)"
 	}
@@ -246,7 +275,7 @@ func parseHints(body string) []Hint {
 			inner = inner[:s[0]] + inner[s[1]:]
 		}
 		if n := stepNRe.FindStringSubmatch(h.Title); n != nil {
-			h.Step, _ = strconv.Atoi(n[1])
+			h.Step, _ = strconv.Atoi(n[1] + n[2]) // one of the two is empty
 		}
 		if h.Title == "" {
 			h.Title = fmt.Sprintf("Hint %d", len(hints)+1)

@@ -56,9 +56,11 @@ var defaultCodegen = []string{"go", "run", "./scripts/codegen", "-check"}
 
 // cmdVerify runs every phase and ends with "N passed, N failed, N skipped".
 func cmdVerify(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlags("verify", "[-load]", "Run what CI runs, in order: go vet on every module; every non-exercise\n"+
+	fs := a.newFlags("verify", "[-load] [-catchup=false]", "Run what CI runs, in order: go vet on every module; every non-exercise\n"+
 		"package with -race; every exercise in CI mode (LAB_TODO=skip, -race); the\n"+
-		"rule that each exercise still has a TODO; the codegen drift check.\n"+
+		"rule that each exercise still has a TODO; catchup to every step of every\n"+
+		"lab gives exactly those steps; the Chinese guides match the English; the\n"+
+		"codegen drift check.\n"+
 		"Exercises you changed are left out: verify checks them as committed (the\n"+
 		"go command sees git's version through -overlay; your files stay as they\n"+
 		"are) and shows your own as progress at the end.\n"+
@@ -112,7 +114,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 			}
 			a.saveState(repo, st)
 			a.out.Printf("\n%s\n", a.out.paint(bold, "== your exercises (progress, not counted)"))
-			printProgress(a.out, repo, reports)
+			printProgress(a.out, repo, reports, st, a.now())
 		}
 	}
 	if *load {
@@ -210,6 +212,9 @@ func (v *Verifier) Run(ctx context.Context) bool {
 	} else {
 		v.ok("skipped (-catchup=false)")
 	}
+
+	v.phase("the Chinese guides match the English ("+zhReadme+")", "headings, steps, hints, code blocks")
+	v.twinsPhase()
 
 	if ctx.Err() != nil {
 		return v.interrupted()

@@ -29,7 +29,7 @@ func verifyFixture(t *testing.T, changes map[string]string, codegen []string, ra
 	var out bytes.Buffer
 	v := &Verifier{
 		Root: root, Out: &Out{W: &out}, Labs: repo.Labs, Modules: repo.Modules,
-		Codegen: codegen, Env: fixtureEnv(), Race: race, NoRace: "switched off by the test",
+		Codegen: codegen, Env: fixtureEnv(), Race: race, NoRace: "switched off by the test", Catchup: true,
 	}
 	if race {
 		v.Race, v.NoRace = raceSupport(context.Background())
@@ -48,10 +48,11 @@ func TestVerifyHappyPath(t *testing.T) {
 	}
 	// Solution: TestAdd and its 2 subtests and TestSub pass. Exercise in CI
 	// mode: the 2 Add subtests and TestSub skip, TestAdd itself passes.
-	if !strings.HasSuffix(out, "\n5 passed, 0 failed, 3 skipped\n") {
-		t.Errorf("closing line is not \"5 passed, 0 failed, 3 skipped\":\n%s", out)
+	// Catchup: to step 1 and to step 2.
+	if !strings.HasSuffix(out, "\n7 passed, 0 failed, 3 skipped\n") {
+		t.Errorf("closing line is not \"7 passed, 0 failed, 3 skipped\":\n%s", out)
 	}
-	for _, want := range []string{"== 1/5 go vet", "== 5/5 codegen drift", "codegen: 1 chapters up to date"} {
+	for _, want := range []string{"== 1/7 go vet", "== 5/7 catchup reaches every step", "== 6/7 the Chinese guides match", "== 7/7 codegen drift", "codegen: 1 chapters up to date"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -87,6 +88,27 @@ func TestVerifyCatches(t *testing.T) {
 			"func Sub(a, b int) (int, error) { return a - b, nil }\n"},
 		codegen: gen, race: true,
 		want: []string{solutionPkg + ": goroutine leak", "found unexpected goroutines"},
+	}, {
+		// Step 1's code on step 2's line and back: catchup to 1 writes Sub.
+		name: "catchup misses",
+		changes: map[string]string{"ch99-fixture/adder/README.md": strings.NewReplacer("Code: `Add`", "Code: `Sub`", "Code: `Sub`", "Code: `Add`").
+			Replace(readTxtarFile("ch99-fixture/adder/README.md"))},
+		codegen: gen,
+		want: []string{"catchup ch99-fixture/adder 1: step 1 (Add two numbers) is todo, not done",
+			"step 2 (Subtract) passes already: its code must live in functions of its own"},
+	}, {
+		name: "catchup cannot work",
+		changes: map[string]string{"ch99-fixture/adder/README.md": strings.Replace(readTxtarFile("ch99-fixture/adder/README.md"),
+			"Code: `Sub`", "Code: `Sub`, `Mul`", 1)},
+		codegen: gen,
+		want: []string{"ch99-fixture/adder: catchup cannot work:",
+			"step 2 lists Mul on its Code: line, which exercise/ does not declare",
+			"step 2 lists Mul on its Code: line, which solution/ does not declare"},
+	}, {
+		name: "Chinese guide drifts",
+		changes: map[string]string{"ch99-fixture/adder/README.zh-CN.md": "# adder\n\n[English](README.md)\n\n## 目标\n\n加和减。\n"},
+		codegen: gen,
+		want: []string{"ch99-fixture/adder/README.zh-CN.md has drifted from README.md:", "it has 0 steps, the English 2"},
 	}, {
 		name:    "codegen drift",
 		codegen: append(gen, "-drift"),
@@ -141,7 +163,7 @@ func TestVerifyChecksExercisesAsCommitted(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
 	}
-	if !strings.HasSuffix(s, "\n5 passed, 0 failed, 3 skipped\n") {
+	if !strings.HasSuffix(s, "\n7 passed, 0 failed, 3 skipped\n") {
 		t.Errorf("counts differ from a clean tree's:\n%s", s)
 	}
 	if b, _ := os.ReadFile(filepath.Join(root, "ch99-fixture", "adder", "exercise", "adder.go")); string(b) != allDone {
@@ -184,7 +206,7 @@ func TestVerifyInterrupted(t *testing.T) {
 	if v.Run(ctx) {
 		t.Fatal("an interrupted verify passed")
 	}
-	if s := out.String(); !strings.Contains(s, "INTERRUPTED: the run was interrupted") || strings.Contains(s, "== 2/5") {
+	if s := out.String(); !strings.Contains(s, "INTERRUPTED: the run was interrupted") || strings.Contains(s, "== 2/7") {
 		t.Errorf("output:\n%s", s)
 	}
 }
@@ -197,7 +219,24 @@ func TestVerifyLoad(t *testing.T) {
 	if code := run(t, a, "verify", "-load"); code != 0 {
 		t.Fatalf("verify -load: exit %d\n%s%s", code, out, errOut)
 	}
-	if s := out.String(); !strings.Contains(s, "busy while verify runs every test afresh") || !strings.HasSuffix(s, "\n5 passed, 0 failed, 3 skipped\n") {
+	if s := out.String(); !strings.Contains(s, "busy while verify runs every test afresh") || !strings.HasSuffix(s, "\n7 passed, 0 failed, 3 skipped\n") {
 		t.Errorf("output:\n%s", s)
 	}
+}
+
+// readTxtarFile is one file of the fixture workspace, for a test to change.
+func readTxtarFile(name string) string {
+	files := map[string]string{}
+	b, _ := os.ReadFile(filepath.Join("testdata", "verify", "fixture.txtar"))
+	cur := ""
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if s := strings.TrimSpace(l); strings.HasPrefix(s, "-- ") && strings.HasSuffix(s, " --") {
+			cur = strings.TrimSpace(s[3 : len(s)-3])
+			continue
+		}
+		if cur != "" {
+			files[cur] += l
+		}
+	}
+	return files[name]
 }
