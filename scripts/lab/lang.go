@@ -48,7 +48,6 @@ func (o *Out) tr(s string) string {
 // tr is the same for the app's output.
 func (a *app) tr(s string) string { return a.out.tr(s) }
 
-
 // zhReadme is a lab's Chinese guide, beside its README.md.
 const zhReadme = "README.zh-CN.md"
 

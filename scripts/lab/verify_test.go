@@ -105,10 +105,10 @@ func TestVerifyCatches(t *testing.T) {
 			"step 2 lists Mul on its Code: line, which exercise/ does not declare",
 			"step 2 lists Mul on its Code: line, which solution/ does not declare"},
 	}, {
-		name: "Chinese guide drifts",
+		name:    "Chinese guide drifts",
 		changes: map[string]string{"ch99-fixture/adder/README.zh-CN.md": "# adder\n\n[English](README.md)\n\n## 目标\n\n加和减。\n"},
 		codegen: gen,
-		want: []string{"ch99-fixture/adder/README.zh-CN.md has drifted from README.md:", "it has 0 steps, the English 2"},
+		want:    []string{"ch99-fixture/adder/README.zh-CN.md has drifted from README.md:", "it has 0 steps, the English 2"},
 	}, {
 		name:    "codegen drift",
 		codegen: append(gen, "-drift"),
