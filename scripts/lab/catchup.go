@@ -40,7 +40,7 @@ func cmdCatchup(ctx context.Context, a *app, args []string) error {
 		if gerr != nil && len(g.Steps) == 0 {
 			return fmt.Errorf("%s: %v", lab.ID, gerr)
 		}
-		return usagef(a.tr("catchup: the step is a number from 1 to %d (the steps of %s), not %q"), len(g.Steps), lab.ID, pos[1])
+		return usagef("catchup: the step is a number from 1 to %d (the steps of %s), not %q", len(g.Steps), lab.ID, pos[1])
 	}
 	ex, err := readSrc(lab.ExerciseDir(), nil)
 	if err != nil {
@@ -65,7 +65,7 @@ func cmdCatchup(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf(a.tr("writing %s: %w (undo with restore)"), relSlash(repo.Root, p), err)
 		}
 	}
-	printCatchup(a, lab, g.Steps[:n], res)
+	printCatchup(a, lab, a.localGuide(lab, g).Steps[:n], res)
 	a.out.Printf(a.tr("undo: %s\n\n"), a.out.paint(cyan, "go run ./scripts/lab restore "+repo.ShortName(lab)))
 	_, err = a.check(ctx, repo, st, lab, true)
 	return err

@@ -218,7 +218,7 @@ func modulePath(gomod string) (string, error) {
 func printCheck(o *Out, r *LabReport, race bool, next string) {
 	o.Printf("%s\n", o.paint(bold, r.Lab.ID))
 	if r.GuideErr != nil {
-		o.Printf("%s README problems (tell the lab's author):\n%s\n", o.paint(yellow, "warning:"), indent(r.GuideErr.Error(), "  "))
+		o.Printf(o.tr("%s README problems (tell the lab's author):\n%s\n"), o.paint(yellow, o.tr("warning:")), indent(r.GuideErr.Error(), "  "))
 	}
 	for _, s := range r.Steps {
 		n := "  "
@@ -236,21 +236,25 @@ func printCheck(o *Out, r *LabReport, race bool, next string) {
 		default:
 			mark = o.paint(dim, "-   ")
 		}
-		line := fmt.Sprintf("  %s %s %s", mark, n, s.Title)
+		title := s.Title
+		if s.N == 0 {
+			title = o.tr(title)
+		}
+		line := fmt.Sprintf("  %s %s %s", mark, n, title)
 		if s.Status == stNotRun {
-			line += o.paint(dim, " (not run)")
+			line += o.paint(dim, o.tr(" (not run)"))
 		}
 		o.Println(line)
 	}
 	if r.Pkg == nil {
-		o.Printf("\ngo test reported nothing for %s\n", r.Lab.ExercisePattern())
+		o.Printf(o.tr("\ngo test reported nothing for %s\n"), r.Lab.ExercisePattern())
 		return
 	}
 	if r.Done {
-		o.Printf("\n%s all steps done. next: %s\n", o.paint(green, "✓"), o.paint(cyan, next))
+		o.Printf(o.tr("\n%s all steps done. next: %s\n"), o.paint(green, "✓"), o.paint(cyan, next))
 		return
 	}
-	test, text, title, also := r.firstFailure()
+	test, text, title, also := r.firstFailure(o)
 	o.Println()
 	o.Printf("%s\n", o.paint(bold, title))
 	if len(text) > 0 {
@@ -260,25 +264,25 @@ func printCheck(o *Out, r *LabReport, race bool, next string) {
 		}
 	}
 	for _, s := range also {
-		o.Printf("%s %s\n", o.paint(dim, "also:"), s)
+		o.Printf("%s %s\n", o.paint(dim, o.tr("also:")), s)
 	}
-	o.Printf("\nreproduce: %s\n", reproduce(r.Lab, test, race))
+	o.Printf(o.tr("\nreproduce: %s\n"), reproduce(r.Lab, test, race))
 }
 
 // firstFailure picks what to show: a build failure, else the first step
 // not done in README order (its first real failure, or its TODO), else a
 // package-level problem. also lists, one line each, the later failures
 // it leaves out.
-func (r *LabReport) firstFailure() (test string, text []string, title string, also []string) {
+func (r *LabReport) firstFailure(o *Out) (test string, text []string, title string, also []string) {
 	p := r.Pkg
 	if p.FailedBuild != "" {
-		return "", p.BuildOutput, "✗ the exercise does not build:", nil
+		return "", p.BuildOutput, o.tr("✗ the exercise does not build:"), nil
 	}
 	found := false
 	for _, s := range r.Steps {
-		step := "other tests"
+		step, stepTitle := o.tr("other tests"), o.tr(s.Title)
 		if s.N > 0 {
-			step = fmt.Sprintf("step %d", s.N)
+			step, stepTitle = fmt.Sprintf(o.tr("step %d"), s.N), s.Title
 		}
 		switch s.Status {
 		case stFailing:
@@ -288,11 +292,11 @@ func (r *LabReport) firstFailure() (test string, text []string, title string, al
 				}
 				leaf := p.FirstLeafFailure(name)
 				if found {
-					also = append(also, fmt.Sprintf("%s fails too (%s)", leaf, step))
+					also = append(also, fmt.Sprintf(o.tr("%s fails too (%s)"), leaf, step))
 					break
 				}
 				found = true
-				test, text, title = leaf, p.Output(name), fmt.Sprintf("✗ %s failed (%s: %s):", leaf, step, s.Title)
+				test, text, title = leaf, p.Output(name), fmt.Sprintf(o.tr("✗ %s failed (%s: %s):"), leaf, step, stepTitle)
 				break
 			}
 		case stTODO:
@@ -306,7 +310,7 @@ func (r *LabReport) firstFailure() (test string, text []string, title string, al
 				for _, l := range p.Output(name) {
 					if i := strings.Index(l, todoMarker); i >= 0 && !found {
 						found = true
-						test, title = name, fmt.Sprintf("next (%s): %s", step, strings.TrimSpace(l[i:]))
+						test, title = name, fmt.Sprintf(o.tr("next (%s): %s"), step, strings.TrimSpace(l[i:]))
 					}
 				}
 			}
@@ -314,14 +318,14 @@ func (r *LabReport) firstFailure() (test string, text []string, title string, al
 	}
 	if r.Problem != "" {
 		if found {
-			return test, text, title, append(also, r.Problem)
+			return test, text, title, append(also, o.tr(r.Problem))
 		}
-		return "", p.ProblemOutput(), fmt.Sprintf("✗ %s:", r.Problem), also
+		return "", p.ProblemOutput(), fmt.Sprintf("✗ %s:", o.tr(r.Problem)), also
 	}
 	if found {
 		return test, text, title, also
 	}
-	return "", p.PackageOutput(), "the exercise did not pass:", also
+	return "", p.PackageOutput(), o.tr("the exercise did not pass:"), also
 }
 
 // reproduce is the exact go test command for one test (or the package),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -410,5 +411,89 @@ func TestCatchupCommand(t *testing.T) {
 		if code := run(t, a, c.args...); code != 2 || !strings.Contains(errOut.String(), c.want) {
 			t.Errorf("%q: exit %d, want 2 and %q\n%s%s", c.args, code, c.want, out, errOut)
 		}
+	}
+}
+
+// adderZH is the fixture lab's Chinese guide, a faithful twin.
+const adderZH = `# adder
+
+[English](README.md)
+
+原文：第五章（一个测试用的实验）。时间：约 10 分钟。难度：★☆☆。
+
+## 目标
+
+做加法和减法。
+
+## 步骤
+
+1. **两数相加。** 写 ` + "`Add`" + `。
+
+   Tests: ` + "`TestAdd`" + ` · Code: ` + "`Add`" + `
+
+2. **相减。** 写 ` + "`Sub`" + `。
+
+   Tests: ` + "`TestSub`" + ` · Code: ` + "`Sub`" + `
+
+## 提示
+
+<details><summary>第 1 步 · 提示 1：运算符</summary>
+
+是 ` + "`+`" + `。
+</details>
+
+<details><summary>第 2 步 · 提示 1：运算符</summary>
+
+是 ` + "`-`" + `。
+</details>
+`
+
+// In Chinese the runner says its own words in Chinese and takes step
+// titles and hints from README.zh-CN.md; without one, the hints are the
+// English ones, and it says so once.
+func TestChineseRunner(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
+	zhApp := func() (*app, *bytes.Buffer, *bytes.Buffer) {
+		a, out, errOut := testApp(root)
+		a.out.Lang, a.errOut.Lang = langZH, langZH
+		return a, out, errOut
+	}
+	// No Chinese guide yet: English hints, said once.
+	a, out, errOut := zhApp()
+	if code := run(t, a, "hint", "adder", "--all"); code != 0 {
+		t.Fatalf("hint: exit %d\n%s%s", code, out, errOut)
+	}
+	a, out, _ = zhApp()
+	run(t, a, "hint", "adder")
+	if s := out.String(); strings.Count(s, "还没有中文版说明") != 1 || !strings.Contains(s, "提示 1/2 · Step 1 · Hint 1: the operator") || !strings.Contains(s, "It is `+`.") {
+		t.Errorf("hint without a Chinese guide:\n%s", s)
+	}
+
+	if err := os.WriteFile(filepath.Join(root, "ch99-fixture", "adder", zhReadme), []byte(adderZH), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, out, _ = zhApp()
+	run(t, a, "hint", "adder", "--all")
+	if s := out.String(); !strings.Contains(s, "提示 1/2 · 第 1 步 · 提示 1：运算符\n是 `+`。") || strings.Contains(s, "还没有中文版说明") {
+		t.Errorf("hint --all with a Chinese guide:\n%s", s)
+	}
+	a, out, errOut = zhApp()
+	if code := run(t, a, "check", "adder"); code != 0 {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"✓    1. 两数相加", "TODO 2. 相减", "下一步（第 2 步）：TODO: implement Sub", "复现：go test "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check in Chinese lacks %q:\n%s", want, out)
+		}
+	}
+	a, out, _ = zhApp()
+	run(t, a)
+	if s := out.String(); !strings.Contains(s, "adder  进行中") || !strings.Contains(s, "1/2 步") || !strings.Contains(s, "下一步：go run ./scripts/lab check adder") {
+		t.Errorf("progress in Chinese:\n%s", s)
+	}
+	a, out, errOut = zhApp()
+	if code := run(t, a, "chek"); code != 2 || !strings.Contains(errOut.String(), `没有 "chek" 这个命令；你是不是想输入 "check"？`) {
+		t.Errorf("a typo in Chinese: exit %d\n%s%s", code, out, errOut)
 	}
 }

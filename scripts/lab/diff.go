@@ -28,7 +28,7 @@ func cmdDiff(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(diffs) == 0 {
-		a.out.Printf("%s: your exercise matches the solution.\n", lab.ID)
+		a.out.Printf(a.tr("%s: your exercise matches the solution.\n"), lab.ID)
 		return nil
 	}
 	for _, d := range diffs {

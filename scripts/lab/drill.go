@@ -25,7 +25,7 @@ const (
 // answer is. Ctrl-C pauses the screen, not the clock: the attempt stays
 // open and `drill <lab>` resumes it.
 func cmdDrill(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlags("drill", "[lab] [-reset]", a.tr("Time yourself on an interview drill (a lab of "+drillChapter+"): the question and\n"+
+	fs := a.newFlags("drill", "[lab] [-reset]", a.tr("Time yourself on an interview drill (a lab of ch05-interview): the question and\n"+
 		"the time budget from its README, then the suite on every save, as watch\n"+
 		"does, until every step passes or the time is up. Without a lab, a drill\n"+
 		"you have not done yet. Ctrl-C stops watching but not the clock: run drill\n"+

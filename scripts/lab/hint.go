@@ -11,7 +11,7 @@ import (
 // the last check found unfinished, and remembers which were shown.
 func cmdHint(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("hint", "<lab> [--all]", "Show the next hint for a lab, preferring hints for the first unfinished\nstep of your last check. With --all, show every hint revealed so far.")
-	all := fs.Bool("all", false, "show every hint revealed so far instead of a new one")
+	all := fs.Bool("all", false, a.tr("show every hint revealed so far instead of a new one"))
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -23,10 +23,11 @@ func cmdHint(ctx context.Context, a *app, args []string) error {
 	g, gerr := readGuide(lab.Dir)
 	if len(g.Hints) == 0 {
 		if gerr != nil && len(g.Steps) == 0 {
-			return fmt.Errorf("no hints for %s: %v", lab.ID, gerr)
+			return fmt.Errorf(a.tr("no hints for %s: %v"), lab.ID, gerr)
 		}
-		return fmt.Errorf("the README of %s has no hints (a \"## Hints\" section with <details> blocks)", lab.ID)
+		return fmt.Errorf(a.tr("the README of %s has no hints (a \"## Hints\" section with <details> blocks)"), lab.ID)
 	}
+	g = a.hintGuide(lab, g)
 	ls := st.Lab(lab.ID)
 	revealed := map[int]bool{}
 	for _, h := range ls.Hints {
@@ -34,7 +35,7 @@ func cmdHint(ctx context.Context, a *app, args []string) error {
 	}
 	if *all {
 		if len(revealed) == 0 {
-			a.out.Printf("no hints revealed yet for %s; run `go run ./scripts/lab hint %s` for the first.\n", lab.ID, repo.ShortName(lab))
+			a.out.Printf(a.tr("no hints revealed yet for %s; run `go run ./scripts/lab hint %s` for the first.\n"), lab.ID, repo.ShortName(lab))
 			return nil
 		}
 		for i, h := range g.Hints {
@@ -46,7 +47,7 @@ func cmdHint(ctx context.Context, a *app, args []string) error {
 	}
 	i := nextHint(g, ls, revealed)
 	if i < 0 {
-		a.out.Printf("all %d hints for %s are revealed: `hint %s --all` shows them again, `diff %s` compares with the solution.\n",
+		a.out.Printf(a.tr("all %d hints for %s are revealed: `hint %s --all` shows them again, `diff %s` compares with the solution.\n"),
 			len(g.Hints), lab.ID, repo.ShortName(lab), repo.ShortName(lab))
 		return nil
 	}
@@ -58,7 +59,7 @@ func cmdHint(ctx context.Context, a *app, args []string) error {
 	}
 	printHint(a.out, g, i, g.Hints[i])
 	if left := len(g.Hints) - len(revealed) - 1; left > 0 {
-		a.out.Printf("%s\n", a.out.paint(dim, fmt.Sprintf("(%d more; run hint again for the next)", left)))
+		a.out.Printf("%s\n", a.out.paint(dim, fmt.Sprintf(a.tr("(%d more; run hint again for the next)"), left)))
 	}
 	return nil
 }
@@ -84,6 +85,21 @@ func nextHint(g *Guide, ls *LabState, revealed map[int]bool) int {
 }
 
 func printHint(o *Out, g *Guide, i int, h Hint) {
-	o.Printf("%s\n", o.paint(bold, fmt.Sprintf("Hint %d of %d · %s", i+1, len(g.Hints), h.Title)))
+	o.Printf("%s\n", o.paint(bold, fmt.Sprintf(o.tr("Hint %d of %d · %s"), i+1, len(g.Hints), h.Title)))
 	o.Printf("%s\n\n", strings.TrimSpace(h.Body))
+}
+
+// hintGuide is the guide whose hints to print: in Chinese, the lab's
+// README.zh-CN.md when it has one with as many hints (the index of a
+// revealed hint is the same in both), else the English README, and then
+// it says so, once.
+func (a *app) hintGuide(lab *Lab, g *Guide) *Guide {
+	if a.out.Lang != langZH {
+		return g
+	}
+	if zg := a.localGuide(lab, g); zg != g && len(zg.Hints) == len(g.Hints) {
+		return zg
+	}
+	a.out.Printf("%s\n", a.out.paint(dim, fmt.Sprintf(a.tr("(%s has no Chinese guide yet (%s): the hints are in English.)"), lab.ID, zhReadme)))
+	return g
 }

@@ -83,3 +83,23 @@ func readGuideZH(dir string) (*Guide, bool) {
 	g, _ := parseGuide(string(b))
 	return g, true
 }
+
+// localize gives a report the step titles of the Chinese guide, in
+// Chinese.
+func (a *app) localize(r *LabReport) *LabReport {
+	if a.out.Lang != langZH || r.Guide == nil {
+		return r
+	}
+	zg := a.localGuide(r.Lab, r.Guide)
+	if zg == r.Guide {
+		return r
+	}
+	out := *r
+	out.Steps = slices.Clone(r.Steps)
+	for i := range out.Steps {
+		if n := out.Steps[i].N; n > 0 && n <= len(zg.Steps) {
+			out.Steps[i].Title = zg.Steps[n-1].Title
+		}
+	}
+	return &out
+}

@@ -133,12 +133,12 @@ func (a *app) main(ctx context.Context, args []string) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ue):
-		a.errOut.Printf("lab: %s\nrun 'go run ./scripts/lab -h' for usage\n", ue.msg)
+		a.errOut.Printf(a.errOut.tr("lab: %s\nrun 'go run ./scripts/lab -h' for usage\n"), ue.local(a.errOut))
 		return 2
 	case errors.Is(err, errFlags):
 		return 2
 	case ctx.Err() != nil:
-		a.errOut.Printf("lab: interrupted\n")
+		a.errOut.Printf("%s", a.errOut.tr("lab: interrupted\n"))
 		return 130 // what a shell reports for a process stopped by Ctrl-C
 	}
 	a.errOut.Printf("lab: %v\n", err)
@@ -168,23 +168,24 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	for _, c := range commands {
 		names = append(names, c.name)
 	}
-	msg := fmt.Sprintf("unknown command %q", name)
 	if s := suggest(name, names); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
+		return usagef("unknown command %q; did you mean %q?\ncommands: %s", name, s, strings.Join(names, ", "))
 	}
-	return usagef("%s\ncommands: %s", msg, strings.Join(names, ", "))
+	return usagef("unknown command %q\ncommands: %s", name, strings.Join(names, ", "))
 }
 
 func (a *app) usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: go run ./scripts/lab [command] [--no-color]")
-	fmt.Fprintln(w, "\nWith no command: the progress of every lab and the next command to run.")
-	fmt.Fprintln(w, "\ncommands:")
+	tr := a.out.tr
+	fmt.Fprintln(w, tr("usage: go run ./scripts/lab [command] [--no-color]"))
+	fmt.Fprintln(w, tr("\nWith no command: the progress of every lab and the next command to run."))
+	fmt.Fprintln(w, tr("\ncommands:"))
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %-15s %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  %-8s %-15s %s\n", c.name, c.args, tr(c.summary))
 	}
-	fmt.Fprintln(w, "\nA lab is its id (ch01-overview/userservice) or, when unique, its last part (userservice).")
-	fmt.Fprintln(w, "Colour is used on a terminal unless NO_COLOR is set or --no-color is given.")
-	fmt.Fprintln(w, "Run 'go run ./scripts/lab <command> -h' for a command's flags.")
+	fmt.Fprintln(w, tr("\nA lab is its id (ch01-overview/userservice) or, when unique, its last part (userservice)."))
+	fmt.Fprintln(w, tr("Colour is used on a terminal unless NO_COLOR is set or --no-color is given."))
+	fmt.Fprintln(w, tr("Chinese: LAB_LANG=zh (or a zh_* locale); LAB_LANG=en keeps English."))
+	fmt.Fprintln(w, tr("Run 'go run ./scripts/lab <command> -h' for a command's flags."))
 }
 
 // stripNoColor removes --no-color wherever it appears, so it works with
@@ -210,11 +211,11 @@ func (a *app) newFlags(name, args, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(a.errOut.W)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: go run ./scripts/lab %s %s\n\n%s\n", name, args, about)
+		fmt.Fprintf(fs.Output(), a.errOut.tr("usage: go run ./scripts/lab %s %s\n\n%s\n"), name, args, a.errOut.tr(about))
 		n := 0
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n > 0 {
-			fmt.Fprintln(fs.Output(), "\nflags:")
+			fmt.Fprintln(fs.Output(), a.errOut.tr("\nflags:"))
 			fs.PrintDefaults()
 		}
 	}
@@ -285,7 +286,7 @@ func (a *app) lab(repo *Repo, st *State, pos []string) (*Lab, error) {
 		return repo.FindLab(pos[0])
 	}
 	if len(repo.Labs) == 0 {
-		return nil, fmt.Errorf("this repository has no labs yet")
+		return nil, fmt.Errorf("%s", a.tr("this repository has no labs yet"))
 	}
 	if l := nextLab(repo, st, nil); l != nil {
 		return l, nil

@@ -25,7 +25,7 @@ func cmdProgress(ctx context.Context, a *app, args []string) error {
 		"again (without -race) when that takes a few seconds, else its last result\n"+
 		"is shown marked stale. A lab never run whose exercise is as committed is\n"+
 		"not started, with nothing to run.")
-	refresh := fs.Bool("refresh", false, "run every lab again now, however long it takes")
+	refresh := fs.Bool("refresh", false, a.tr("run every lab again now, however long it takes"))
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func cmdProgress(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(repo.Labs) == 0 {
-		a.out.Println("no labs yet: no ch*/ directory holds a lab with exercise/ and solution/.")
+		a.out.Println(a.tr("no labs yet: no ch*/ directory holds a lab with exercise/ and solution/."))
 		return nil
 	}
 	reports, err := a.reports(ctx, repo, repo.Labs, runMode{budget: progressBudget, refresh: *refresh})
@@ -58,16 +58,16 @@ func cmdProgress(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	for _, why := range reasons {
-		a.out.Printf("%s %s: shown from the last run (%s).\n", a.out.paint(yellow, "stale:"), strings.Join(stale[why], ", "), why)
+		a.out.Printf(a.tr("%s %s: shown from the last run (%s).\n"), a.out.paint(yellow, a.tr("stale:")), strings.Join(stale[why], ", "), a.tr(why))
 	}
 	if len(reasons) > 0 {
-		a.out.Printf("  %s re-runs them now; check re-runs one.\n", a.out.paint(cyan, "go run ./scripts/lab -refresh"))
+		a.out.Printf(a.tr("  %s re-runs them now; check re-runs one.\n"), a.out.paint(cyan, "go run ./scripts/lab -refresh"))
 	}
 	if nextLab(repo, st, nil) == nil {
-		a.out.Printf("every lab is done. next: %s\n", a.out.paint(cyan, "go run ./scripts/lab verify"))
+		a.out.Printf(a.tr("every lab is done. next: %s\n"), a.out.paint(cyan, "go run ./scripts/lab verify"))
 		return nil
 	}
-	a.out.Printf("next: %s\n", a.out.paint(cyan, nextCommand(repo, st, nil)))
+	a.out.Printf(a.tr("next: %s\n"), a.out.paint(cyan, nextCommand(repo, st, nil)))
 	return nil
 }
 
@@ -97,22 +97,35 @@ func printProgress(o *Out, repo *Repo, reports []*LabReport, st *State, now time
 		}
 		rest := strings.TrimPrefix(r.Lab.ID, r.Lab.Chapter+"/")
 		pass, tests := r.TestsPassing()
-		note := fmt.Sprintf("(%d/%d tests passing)", pass, tests)
+		note := fmt.Sprintf(o.tr("(%d/%d tests passing)"), pass, tests)
 		switch r.From {
 		case fromCommitted:
-			note = "(as committed, not run yet)"
+			note = o.tr("(as committed, not run yet)")
 		case fromStale:
-			note = fmt.Sprintf("(%d/%d tests passing, stale)", pass, tests)
+			note = fmt.Sprintf(o.tr("(%d/%d tests passing, stale)"), pass, tests)
 		}
 		if d := drillNote(o, st.Labs[r.Lab.ID], now); d != "" {
 			note += "  " + d
 		}
-		o.Printf("  %-*s  %s  %d/%d steps  %s\n", width, rest, o.paint(colour, fmt.Sprintf("%-11s", word)),
+		o.Printf(o.tr("  %-*s  %s  %d/%d steps  %s\n"), width, rest, o.paint(colour, padRight(o.tr(word), 11)),
 			done, total, o.paint(dim, note))
 		if r.GuideErr != nil && total == 0 {
 			o.Printf("    %s %v\n", o.paint(yellow, "README:"), firstLine(r.GuideErr.Error()))
 		}
 	}
+}
+
+// padRight pads s with spaces to width columns, a wide (CJK) rune
+// counting two.
+func padRight(s string, width int) string {
+	w := 0
+	for _, r := range s {
+		w++
+		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf || r >= 0xac00 && r <= 0xd7a3 || r >= 0xf900 && r <= 0xfaff || r >= 0xff00 && r <= 0xff60) {
+			w++
+		}
+	}
+	return s + strings.Repeat(" ", max(0, width-w))
 }
 
 func firstLine(s string) string {
@@ -130,8 +143,8 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 		"the last check, it answers from that result at once (-fresh runs anyway).\n"+
 		"Exits 0 once it has shown the result, done or not; with -exit-code, 1\n"+
 		"unless every step is done (for scripts).")
-	fresh := fs.Bool("fresh", false, "run the tests even when nothing changed since the last check")
-	exitCode := fs.Bool("exit-code", false, "exit 1 unless every step is done")
+	fresh := fs.Bool("fresh", false, a.tr("run the tests even when nothing changed since the last check"))
+	exitCode := fs.Bool("exit-code", false, a.tr("exit 1 unless every step is done"))
 	pos, err := parse(fs, args, 0, 1)
 	if err != nil {
 		return err
@@ -155,7 +168,7 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 func (a *app) check(ctx context.Context, repo *Repo, st *State, lab *Lab, fresh bool) (bool, error) {
 	race, why := raceSupport(ctx)
 	if !race {
-		a.out.Printf("%s\n", a.out.paint(dim, "note: running without -race: "+why))
+		a.out.Printf("%s\n", a.out.paint(dim, a.tr("note: running without -race: ")+why))
 	}
 	reports, err := a.reports(ctx, repo, []*Lab{lab}, runMode{race: race, vet: true, strict: true, refresh: fresh})
 	if err != nil {
@@ -163,10 +176,10 @@ func (a *app) check(ctx context.Context, repo *Repo, st *State, lab *Lab, fresh 
 	}
 	r := reports[0]
 	if r.From == fromRecord {
-		a.out.Printf("%s\n", a.out.paint(dim, fmt.Sprintf("(unchanged since the check at %s; -fresh runs it again)", r.At.Local().Format("15:04:05"))))
+		a.out.Printf("%s\n", a.out.paint(dim, fmt.Sprintf(a.tr("(unchanged since the check at %s; -fresh runs it again)"), r.At.Local().Format("15:04:05"))))
 	}
 	r.remember(st)
 	a.saveState(repo, st)
-	printCheck(a.out, r, race, nextCommand(repo, st, lab))
+	printCheck(a.out, a.localize(r), race, nextCommand(repo, st, lab))
 	return r.Done, nil
 }

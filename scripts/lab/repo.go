@@ -207,13 +207,20 @@ func (r *Repo) ShortName(l *Lab) string {
 	return l.ID
 }
 
-// usageError is a mistake on the command line: exit code 2.
-type usageError struct{ msg string }
+// usageError is a mistake on the command line: exit code 2. It keeps its
+// format, so that it is said in the learner's language.
+type usageError struct {
+	format string
+	args   []any
+}
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return fmt.Sprintf(e.format, e.args...) }
+
+// local is the message in o's language.
+func (e *usageError) local(o *Out) string { return fmt.Sprintf(o.tr(e.format), e.args...) }
 
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
+	return &usageError{format, args}
 }
 
 // FindLab resolves what the learner typed: a full id, a unique last
@@ -245,11 +252,10 @@ func (r *Repo) FindLab(arg string) (*Lab, error) {
 		for _, l := range r.Labs {
 			names = append(names, l.ID, l.Name)
 		}
-		msg := fmt.Sprintf("unknown lab %q", arg)
 		if s := suggest(arg, names); s != "" {
-			msg += fmt.Sprintf("; did you mean %q?", s)
+			return nil, usagef("unknown lab %q; did you mean %q?\nlabs: %s", arg, s, strings.Join(r.labIDs(), ", "))
 		}
-		return nil, usagef("%s\nlabs: %s", msg, strings.Join(r.labIDs(), ", "))
+		return nil, usagef("unknown lab %q\nlabs: %s", arg, strings.Join(r.labIDs(), ", "))
 	}
 	var ids []string
 	for _, l := range matches {

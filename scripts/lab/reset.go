@@ -26,12 +26,12 @@ func cmdReset(ctx context.Context, a *app, args []string) error {
 	}
 	backup, err := resetLab(ctx, repo.Root, a.dataDir(repo.Root), lab, a.now().Format("20060102-150405"))
 	if backup != "" {
-		a.out.Printf("your previous exercise is saved in %s\n", relSlash(repo.Root, backup))
+		a.out.Printf(a.tr("your previous exercise is saved in %s\n"), relSlash(repo.Root, backup))
 	}
 	if err != nil {
 		return err
 	}
-	a.out.Printf("%s restored to the committed version. undo: %s\n", lab.ID+"/exercise",
+	a.out.Printf(a.tr("%s restored to the committed version. undo: %s\n"), lab.ID+"/exercise",
 		a.out.paint(cyan, "go run ./scripts/lab restore "+repo.ShortName(lab)))
 	return nil
 }
@@ -142,7 +142,7 @@ func cmdRestore(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("restore", "<lab> [backup]", "Bring back a backed-up exercise (the newest, or the one named), undoing\n"+
 		"a reset. Your current exercise is backed up first, so a restore can be\n"+
 		"undone the same way.")
-	list := fs.Bool("list", false, "list the lab's backups instead, newest last")
+	list := fs.Bool("list", false, a.tr("list the lab's backups instead, newest last"))
 	pos, err := parse(fs, args, 1, 2)
 	if err != nil {
 		return err
@@ -154,7 +154,7 @@ func cmdRestore(ctx context.Context, a *app, args []string) error {
 	dataDir := a.dataDir(repo.Root)
 	names := backups(dataDir, lab)
 	if len(names) == 0 {
-		return fmt.Errorf("%s has no backups in %s (reset makes one)", lab.ID, relSlash(repo.Root, backupDir(dataDir, lab)))
+		return fmt.Errorf(a.tr("%s has no backups in %s (reset makes one)"), lab.ID, relSlash(repo.Root, backupDir(dataDir, lab)))
 	}
 	if *list {
 		for _, n := range names {
@@ -172,15 +172,15 @@ func cmdRestore(ctx context.Context, a *app, args []string) error {
 	from := filepath.Join(backupDir(dataDir, lab), pick)
 	saved, err := backupExercise(dataDir, lab, a.now().Format("20060102-150405"))
 	if err != nil {
-		return fmt.Errorf("%w, so nothing was restored", err)
+		return fmt.Errorf(a.tr("%w, so nothing was restored"), err)
 	}
-	a.out.Printf("your current exercise is saved in %s\n", relSlash(repo.Root, saved))
+	a.out.Printf(a.tr("your current exercise is saved in %s\n"), relSlash(repo.Root, saved))
 	if err := os.RemoveAll(lab.ExerciseDir()); err != nil {
 		return err
 	}
 	if err := os.CopyFS(lab.ExerciseDir(), os.DirFS(from)); err != nil {
 		return fmt.Errorf("restoring %s: %w (your exercise is safe in %s)", relSlash(repo.Root, from), err, relSlash(repo.Root, saved))
 	}
-	a.out.Printf("%s/exercise restored from %s\n", lab.ID, relSlash(repo.Root, from))
+	a.out.Printf(a.tr("%s/exercise restored from %s\n"), lab.ID, relSlash(repo.Root, from))
 	return nil
 }

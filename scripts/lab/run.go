@@ -162,7 +162,7 @@ func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, m runMo
 			paths[i] = ip
 		}
 	}
-	what := plural(len(labs), "lab")
+	what := fmt.Sprintf(a.errOut.tr("%d labs"), len(labs))
 	if len(labs) <= 3 {
 		var names []string
 		for _, l := range labs {
@@ -170,14 +170,15 @@ func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, m runMo
 		}
 		what = strings.Join(names, ", ")
 	}
+	tr := a.errOut.tr
 	with := ""
 	if race {
-		with = " with -race"
+		with = tr(" with -race")
 	}
-	testing := "testing " + what + with
+	testing := fmt.Sprintf(tr("testing %s%s"), what, with)
 	phase := testing
 	if len(firstBuild) > 0 {
-		phase = fmt.Sprintf("building %s%s (first run only: a few minutes on 2 cores), then %s",
+		phase = fmt.Sprintf(tr("building %s%s (first run only: a few minutes on 2 cores), then %s"),
 			strings.Join(firstBuild, ", "), with, testing)
 	}
 	st := a.status(phase)
@@ -198,7 +199,7 @@ func (a *app) runExercises(ctx context.Context, repo *Repo, labs []*Lab, m runMo
 			}
 			msg := ev.Test
 			if len(labs) > 1 {
-				msg = fmt.Sprintf("%s %s (%d of %d labs done)", shortPkg(repo, labs, paths, ev.Package), ev.Test, done, len(labs))
+				msg = fmt.Sprintf(tr("%s %s (%d of %d labs done)"), shortPkg(repo, labs, paths, ev.Package), ev.Test, done, len(labs))
 			}
 			st.Detail(msg)
 		}

@@ -120,7 +120,7 @@ func TestEvaluate(t *testing.T) {
 	if done, total := r.StepsDone(); done != 1 || total != 4 || r.Progress() != "in progress" || r.Done {
 		t.Errorf("done %d/%d, progress %q, Done %v", done, total, r.Progress(), r.Done)
 	}
-	test, text, title, _ := r.firstFailure()
+	test, text, title, _ := r.firstFailure(&Out{})
 	if test != "TestGetUser/loopback/not_found" || !strings.Contains(strings.Join(text, ""), "want NotFound") ||
 		!strings.Contains(title, "step 2") {
 		t.Errorf("firstFailure = %q, %q, %q", test, text, title)
@@ -134,7 +134,7 @@ func TestEvaluate(t *testing.T) {
 	if len(r.Steps) != 2 || r.Steps[0].Title != "TestStore" || r.Steps[1].Status != stTODO {
 		t.Errorf("steps without README = %+v", r.Steps)
 	}
-	_, _, title, _ = r.firstFailure()
+	_, _, title, _ = r.firstFailure(&Out{})
 	if !strings.Contains(title, "TODO: implement Server.GetUser") {
 		t.Errorf("first TODO title = %q", title)
 	}
@@ -146,7 +146,7 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("step %d = %s, want failing after a build error", s.N, s.Status)
 		}
 	}
-	if _, text, _, _ := r.firstFailure(); !strings.Contains(strings.Join(text, ""), "undefined: undefinedThing") {
+	if _, text, _, _ := r.firstFailure(&Out{}); !strings.Contains(strings.Join(text, ""), "undefined: undefinedThing") {
 		t.Errorf("build failure text = %q", text)
 	}
 }
@@ -160,7 +160,7 @@ func TestFirstUnfinishedStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := evaluate(&Lab{ID: "ch01-overview/userservice"}, g, nil, p)
-	test, text, title, also := r.firstFailure()
+	test, text, title, also := r.firstFailure(&Out{})
 	if test != "TestList" || len(text) != 0 || !strings.HasPrefix(title, "next (step 1): TODO: implement") {
 		t.Errorf("firstFailure = %q, %q, %q", test, text, title)
 	}
