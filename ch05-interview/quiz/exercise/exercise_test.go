@@ -5,8 +5,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/grpclabs/labs/ch05-interview/quiz/quiztest"
 	"github.com/grpclabs/labs/ch05-interview/quiz/exercise"
+	"github.com/grpclabs/labs/ch05-interview/quiz/quiztest"
 )
 
 func TestMain(m *testing.M) {
