@@ -15,15 +15,17 @@ import (
 // first tree again in ascending order (an auto-increment key), and into a
 // hash index, then measures a point lookup and range scans of 100 and
 // 10,000 keys. Besides ns/op it reports pages/op (pages read per
-// operation, as if none were cached), and per index its levels and pages.
+// operation, as if none were cached), and per index its levels, its pages
+// and how many of them are internal (not leaves).
 func BenchmarkIndexes[T Tree, H Index](b *testing.B, newTree NewTree[T], newHash NewHash[H]) {
 	const n = 1 << 20
 	keys := rand.New(rand.NewPCG(42, 42)).Perm(n)
 	type built struct {
-		name string
-		d    *page.Disk
-		ix   Index
-		lvls int
+		name     string
+		d        *page.Disk
+		ix       Index
+		lvls     int
+		internal int // pages above the leaves: what a buffer pool keeps to make every lookup one read
 	}
 	var indexes []built
 	for _, cfg := range []struct {
@@ -48,7 +50,7 @@ func BenchmarkIndexes[T Tree, H Index](b *testing.B, newTree NewTree[T], newHash
 				b.Fatal(err)
 			}
 		}
-		indexes = append(indexes, built{cfg.name, d, tr, tr.Height()})
+		indexes = append(indexes, built{cfg.name, d, tr, tr.Height(), internalPages(d, tr.Root())})
 	}
 	d := page.NewDisk()
 	h, err := newHash(d, n/12, 16) // 75% full on average
@@ -60,7 +62,7 @@ func BenchmarkIndexes[T Tree, H Index](b *testing.B, newTree NewTree[T], newHash
 			b.Fatal(err)
 		}
 	}
-	indexes = append(indexes, built{"hash-bucket16", d, h, 1})
+	indexes = append(indexes, built{"hash-bucket16", d, h, 1, 0})
 
 	for _, ix := range indexes {
 		for _, op := range []struct {
@@ -89,7 +91,21 @@ func BenchmarkIndexes[T Tree, H Index](b *testing.B, newTree NewTree[T], newHash
 				b.ReportMetric(float64(ix.d.Reads()-before)/float64(b.N), "pages/op")
 				b.ReportMetric(float64(ix.lvls), "levels")
 				b.ReportMetric(float64(ix.d.Pages()), "pages")
+				b.ReportMetric(float64(ix.internal), "internal-pages")
 			})
 		}
 	}
+}
+
+// internalPages counts the non-leaf pages under root, without counting reads.
+func internalPages(d *page.Disk, root page.ID) int {
+	p := d.Peek(root)
+	if p.Leaf {
+		return 0
+	}
+	n := 1
+	for _, c := range p.Children {
+		n += internalPages(d, c)
+	}
+	return n
 }

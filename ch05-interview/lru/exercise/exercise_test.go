@@ -18,3 +18,5 @@ func TestSharded(t *testing.T) { lrutest.TestSharded(t, exercise.NewSharded[stri
 func BenchmarkCaches(b *testing.B) {
 	lrutest.BenchmarkCaches(b, exercise.New[string, int], exercise.NewSharded[string, int])
 }
+
+func BenchmarkSteps(b *testing.B) { lrutest.BenchmarkSteps(b, exercise.New[string, int]) }

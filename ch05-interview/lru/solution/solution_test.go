@@ -18,3 +18,5 @@ func TestSharded(t *testing.T) { lrutest.TestSharded(t, solution.NewSharded[stri
 func BenchmarkCaches(b *testing.B) {
 	lrutest.BenchmarkCaches(b, solution.New[string, int], solution.NewSharded[string, int])
 }
+
+func BenchmarkSteps(b *testing.B) { lrutest.BenchmarkSteps(b, solution.New[string, int]) }

@@ -37,8 +37,8 @@ func orders[S Snowflake, C any](b *testing.B, sn Snow[S, C]) (out []order, start
 }
 
 // BenchmarkShardKeys tables the choice of shard key and placement for an
-// orders table on 8 shards: sharded by user id (modulo, ranges, a ring)
-// or by order id (a Snowflake: ranges, a ring, modulo). The workload is
+// orders table on 8 shards: sharded by user id (modulo, ranges, a ring
+// with 1 or 100 points per shard) or by order id (a Snowflake: ranges, a ring, modulo). The workload is
 // 200,000 orders over 30 days, 80% of them by the newest 10% of users. It
 // reports, besides ns per Shard call:
 //
@@ -70,6 +70,7 @@ func BenchmarkShardKeys[M, R, G Placement, S Snowflake, C any](b *testing.B, l L
 	}{
 		{"key=user/modulo", false, func(n int) Placement { return must(l.NewModulo(n)) }},
 		{"key=user/range", false, func(n int) Placement { return must(l.NewRange(equalRanges(n, users+1))) }},
+		{"key=user/ring1", false, func(n int) Placement { return must(l.NewRing(n, 1)) }},
 		{"key=user/ring100", false, func(n int) Placement { return must(l.NewRing(n, 100)) }},
 		{"key=order/modulo", true, func(n int) Placement { return must(l.NewModulo(n)) }},
 		{"key=order/range", true, func(n int) Placement { return must(l.NewRange(byTime(n))) }},
