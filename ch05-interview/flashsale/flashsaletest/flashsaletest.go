@@ -148,6 +148,52 @@ func checkSale(t *testing.T, tr labkit.Transport, l Lab, step labkit.Step, stock
 	return got
 }
 
+// hammer sells stock's items from 8 goroutines in tight loops, in process:
+// without gRPC in between, two goroutines hit the check and the decrement
+// at the same moment thousands of times, so a check-then-act bug (read
+// the count, then write count-1) sells more than there is.
+func hammer(t *testing.T, step labkit.Step, stock sale.Stock, n int64) {
+	t.Helper()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ids  []int64
+		errs []error
+	)
+	for range 8 {
+		wg.Go(func() {
+			var mine []int64
+			for {
+				id, ok, err := stock.Take(context.Background(), "hammer")
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					return
+				}
+				if !ok {
+					break
+				}
+				mine = append(mine, id)
+			}
+			mu.Lock()
+			ids = append(ids, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		step.Require(t, err)
+	}
+	if int64(len(ids)) != n {
+		t.Errorf("8 goroutines taking in a loop sold %d of %d items: check and decrement must be one atomic step", len(ids), n)
+	}
+	slices.Sort(ids)
+	if len(slices.Compact(ids)) != len(ids) {
+		t.Errorf("the same order id was handed out twice")
+	}
+}
+
 // checkFewBuyers sells to fewer buyers than there are items.
 func checkFewBuyers(t *testing.T, l Lab, step labkit.Step, stock sale.Stock) {
 	t.Helper()
@@ -177,6 +223,7 @@ func TestMutex(t *testing.T, l Lab) {
 		checkSale(t, tr, l, step1, l.NewMutex(items), true)
 	})
 	t.Run("few_buyers", func(t *testing.T) { checkFewBuyers(t, l, step1, l.NewMutex(items)) })
+	t.Run("hammer", func(t *testing.T) { hammer(t, step1, l.NewMutex(100000), 100000) })
 }
 
 // TestCAS: step 2, compare-and-swap.
@@ -184,4 +231,5 @@ func TestCAS(t *testing.T, l Lab) {
 	probe(t, step2, l, l.NewCAS(1))
 	checkSale(t, labkit.Bufconn, l, step2, l.NewCAS(items), true)
 	t.Run("few_buyers", func(t *testing.T) { checkFewBuyers(t, l, step2, l.NewCAS(items)) })
+	t.Run("hammer", func(t *testing.T) { hammer(t, step2, l.NewCAS(100000), 100000) })
 }

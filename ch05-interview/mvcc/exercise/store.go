@@ -169,12 +169,16 @@ func (tx *Tx) Update(id, value int) (bool, error) {
 	return false, labkit.TODO("Tx.Update")
 }
 
-// Commit ends the transaction (tx.end does the bookkeeping). ErrDone if it
-// already ended.
-//
-// Step 2.
+// Commit ends the transaction: its versions become visible to every view
+// taken from now on, and its locks go.
 func (tx *Tx) Commit() error {
-	return labkit.TODO("Tx.Commit")
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	if tx.done {
+		return isolation.ErrDone
+	}
+	tx.end()
+	return nil
 }
 
 // Rollback undoes tx.undo, newest change first: an update restores the
