@@ -55,14 +55,19 @@ func BenchmarkBuy(b *testing.B, l Lab) {
 		{name: "sql-wal", stock: sqlStock(true)},
 		{name: "sql-journal", stock: sqlStock(false)},
 	}
+	// setup makes a's stock of b.N items (closed when b ends) and its gate.
+	setup := func(b *testing.B, a approach) (sale.Stock, sale.Gate) {
+		stock, done := a.stock(b, int64(b.N))
+		b.Cleanup(done)
+		var gate sale.Gate
+		if a.gate != nil {
+			gate = a.gate(b)
+		}
+		return stock, gate
+	}
 	for _, a := range approaches {
 		b.Run("inproc/"+a.name, func(b *testing.B) {
-			stock, done := a.stock(b, int64(b.N))
-			defer done()
-			var gate sale.Gate
-			if a.gate != nil {
-				gate = a.gate(b)
-			}
+			stock, gate := setup(b, a)
 			b.ResetTimer()
 			var sold atomic.Int64
 			b.RunParallel(func(pb *testing.PB) {
@@ -80,12 +85,7 @@ func BenchmarkBuy(b *testing.B, l Lab) {
 			}
 		})
 		b.Run("grpc/"+a.name, func(b *testing.B) {
-			stock, done := a.stock(b, int64(b.N))
-			defer done()
-			var gate sale.Gate
-			if a.gate != nil {
-				gate = a.gate(b)
-			}
+			stock, gate := setup(b, a)
 			s := labkit.Serve(b, labkit.Bufconn, func(g *grpc.Server) {
 				flashsalev1.RegisterFlashSaleServiceServer(g, l.NewServer(stock, gate))
 			}, labkit.Options{})

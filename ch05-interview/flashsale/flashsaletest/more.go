@@ -35,7 +35,7 @@ func TestSQL(t *testing.T, l Lab) {
 	st, err := l.NewSQL(ctx, path, items, true)
 	step3.Require(t, err)
 	t.Cleanup(func() { st.Close() })
-	got := checkSale(t, labkit.Bufconn, l, step3, st, false)
+	got := checkSale(t, labkit.Bufconn, l, step3, st, false, 1000)
 
 	// The database agrees with what the buyers were told.
 	db, err := sql.Open("sqlite", sale.DSN(path, true))
@@ -215,7 +215,7 @@ func TestQueue(t *testing.T, l Lab) {
 	}
 	q := l.NewQueue(items, 64)
 	t.Cleanup(func() { q.Close() })
-	checkSale(t, labkit.Bufconn, l, step5, q, true)
+	checkSale(t, labkit.Bufconn, l, step5, q, true, buyers)
 	must(t, q.Close())
 
 	t.Run("few_buyers", func(t *testing.T) {
