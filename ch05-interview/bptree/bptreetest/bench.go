@@ -10,10 +10,11 @@ import (
 )
 
 // BenchmarkIndexes loads 1,048,576 keys (0..n-1, in random order) into a
-// B+ tree with InnoDB-sized pages, into the same tree with the fan-out it
-// would have if internal pages held rows too (as in a B-tree), into the
-// first tree again in ascending order (an auto-increment key), and into a
-// hash index, then measures a point lookup and range scans of 100 and
+// B+ tree with InnoDB-sized pages (bplus1170: 1,170 children per internal
+// page, 16 entries per leaf), into the same tree with the fan-out it would
+// have if internal pages held rows too, as in a B-tree (bplus16), into the
+// first tree again in ascending order, like an auto-increment key
+// (bplus1170asc), and into a hash index of 16-entry buckets (hash), then measures a point lookup and range scans of 100 and
 // 10,000 keys. Besides ns/op it reports pages/op (pages read per
 // operation, as if none were cached), and per index its levels, its pages
 // and how many of them are internal (not leaves).
@@ -33,9 +34,9 @@ func BenchmarkIndexes[T Tree, H Index](b *testing.B, newTree NewTree[T], newHash
 		fanout, leafCap int
 		ascending       bool
 	}{
-		{"bplus-fanout1170-leaf16", 1170, 16, false},
-		{"bplus-fanout16-leaf16", 16, 16, false},
-		{"bplus-fanout1170-leaf16-ascending", 1170, 16, true},
+		{"bplus1170", 1170, 16, false},
+		{"bplus16", 16, 16, false},
+		{"bplus1170asc", 1170, 16, true},
 	} {
 		d := page.NewDisk()
 		tr, err := newTree(d, cfg.fanout, cfg.leafCap)
@@ -62,17 +63,17 @@ func BenchmarkIndexes[T Tree, H Index](b *testing.B, newTree NewTree[T], newHash
 			b.Fatal(err)
 		}
 	}
-	indexes = append(indexes, built{"hash-bucket16", d, h, 1, 0})
+	indexes = append(indexes, built{"hash", d, h, 1, 0})
 
 	for _, ix := range indexes {
 		for _, op := range []struct {
 			name  string
 			width uint64 // 0: a point lookup
 		}{{"get", 0}, {"range100", 100}, {"range10000", 10000}} {
-			if strings.HasSuffix(ix.name, "-ascending") && op.width > 0 {
+			if strings.HasSuffix(ix.name, "asc") && op.width > 0 {
 				continue // the same tree shape as above, only fuller or emptier pages
 			}
-			b.Run(fmt.Sprintf("%s/%s", ix.name, op.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("index=%s/op=%s", ix.name, op.name), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(7, 7))
 				before := ix.d.Reads()
 				for b.Loop() {

@@ -17,7 +17,7 @@ import (
 // BenchmarkBuy measures sales per second for each approach, with a stock
 // of exactly b.N items so that every operation sells one: in process
 // (Take from GOMAXPROCS goroutines) and over gRPC (Buy on bufconn from 8
-// goroutines per CPU). "gate" is a token bucket so generous it admits
+// goroutines per CPU). "gate-cas" is a token bucket so generous it admits
 // everything, in front of the CAS stock: what the check itself costs.
 // The SQLite stocks run with the write-ahead log ("sql-wal") and with the
 // default rollback journal ("sql-journal"), which fsyncs every commit.
@@ -40,7 +40,7 @@ func BenchmarkBuy(b *testing.B, l Lab) {
 	approaches := []approach{
 		{name: "mutex", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewMutex(n), noop }},
 		{name: "cas", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewCAS(n), noop }},
-		{name: "gate+cas", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewCAS(n), noop },
+		{name: "gate-cas", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewCAS(n), noop },
 			gate: func(b *testing.B) sale.Gate {
 				g, err := l.NewTokenBucket(1e12, 1e9)
 				if err != nil {
@@ -66,7 +66,7 @@ func BenchmarkBuy(b *testing.B, l Lab) {
 		return stock, gate
 	}
 	for _, a := range approaches {
-		b.Run("inproc/"+a.name, func(b *testing.B) {
+		b.Run("via=inproc/stock="+a.name, func(b *testing.B) {
 			stock, gate := setup(b, a)
 			b.ResetTimer()
 			var sold atomic.Int64
@@ -84,7 +84,7 @@ func BenchmarkBuy(b *testing.B, l Lab) {
 				b.Fatalf("sold %d of %d", sold.Load(), b.N)
 			}
 		})
-		b.Run("grpc/"+a.name, func(b *testing.B) {
+		b.Run("via=grpc/stock="+a.name, func(b *testing.B) {
 			stock, gate := setup(b, a)
 			s := labkit.Serve(b, labkit.Bufconn, func(g *grpc.Server) {
 				flashsalev1.RegisterFlashSaleServiceServer(g, l.NewServer(stock, gate))

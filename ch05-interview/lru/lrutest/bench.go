@@ -50,14 +50,14 @@ func BenchmarkCaches[C, S Cache](b *testing.B, newCache New[C], newSharded NewSh
 	}{
 		{"mutex-map", func() Cache { return &baseline{m: map[string]int{}} }},
 		{"lru", func() Cache { c, err := newCache(size, 0, nil); must(b, err); return c }},
-		{"lru-sharded16", func() Cache { c, err := newSharded(size, 16, 0, nil); must(b, err); return c }},
+		{"sharded16", func() Cache { c, err := newSharded(size, 16, 0, nil); must(b, err); return c }},
 	}
 	for _, impl := range impls {
 		for _, mix := range []struct {
 			name    string
 			putEach int // one operation in putEach is a Put of a missing key; 0: none; 1: all
 		}{{"get", 0}, {"get90-put10", 10}, {"put", 1}} {
-			b.Run(impl.name+"/"+mix.name, func(b *testing.B) {
+			b.Run("cache="+impl.name+"/mix="+mix.name, func(b *testing.B) {
 				c := impl.make()
 				for i := range size {
 					c.Put(keys[i], i)

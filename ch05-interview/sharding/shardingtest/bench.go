@@ -68,13 +68,14 @@ func BenchmarkShardKeys[M, R, G Placement, S Snowflake, C any](b *testing.B, l L
 		byID  bool // the shard key is the order id, not the user id
 		build func(n int) Placement
 	}{
-		{"key=user/modulo", false, func(n int) Placement { return must(l.NewModulo(n)) }},
-		{"key=user/range", false, func(n int) Placement { return must(l.NewRange(equalRanges(n, users+1))) }},
-		{"key=user/ring1", false, func(n int) Placement { return must(l.NewRing(n, 1)) }},
-		{"key=user/ring100", false, func(n int) Placement { return must(l.NewRing(n, 100)) }},
-		{"key=order/modulo", true, func(n int) Placement { return must(l.NewModulo(n)) }},
-		{"key=order/range", true, func(n int) Placement { return must(l.NewRange(byTime(n))) }},
-		{"key=order/ring100", true, func(n int) Placement { return must(l.NewRing(n, 100)) }},
+		{"key=user/place=modulo", false, func(n int) Placement { return must(l.NewModulo(n)) }},
+		{"key=user/place=range", false, func(n int) Placement { return must(l.NewRange(equalRanges(n, users+1))) }},
+		{"key=user/place=ring1", false, func(n int) Placement { return must(l.NewRing(n, 1)) }},
+		{"key=user/place=ring100", false, func(n int) Placement { return must(l.NewRing(n, 100)) }},
+		{"key=order/place=modulo", true, func(n int) Placement { return must(l.NewModulo(n)) }},
+		{"key=order/place=range", true, func(n int) Placement { return must(l.NewRange(byTime(n))) }},
+		{"key=order/place=ring1", true, func(n int) Placement { return must(l.NewRing(n, 1)) }},
+		{"key=order/place=ring100", true, func(n int) Placement { return must(l.NewRing(n, 100)) }},
 	}
 	celeb := celebrityWorkload()
 	for _, row := range rows {
