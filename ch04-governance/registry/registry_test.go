@@ -227,7 +227,7 @@ func (r *recorder) UpdateState(s resolver.State) error {
 	r.ch <- struct{}{}
 	return nil
 }
-func (r *recorder) ReportError(error)              {}
+func (r *recorder) ReportError(error)             {}
 func (r *recorder) NewAddress([]resolver.Address) {}
 func (r *recorder) ParseServiceConfig(string) *serviceconfig.ParseResult {
 	return &serviceconfig.ParseResult{Err: errors.New("no service config here")}
