@@ -58,7 +58,7 @@ func TestServer(t *testing.T) {
 		t.Fatal("a Get succeeded while the member was stopped")
 	}
 	start = time.Now()
-	s.Restart()
+	s.Restart(t)
 	t.Logf("restarted in %v", time.Since(start))
 	etcdtest.Eventually(t, etcdtest.Wait, func() error {
 		v, err := get(short(t), cli, "k")
@@ -90,7 +90,7 @@ func TestCluster(t *testing.T) {
 		_, err := cli.Put(short(t), "k", "v2")
 		return err
 	})
-	c.Members[lead].Restart()
+	c.Members[lead].Restart(t)
 	follower := etcdtest.NewClient(t, c.Members[lead].Endpoint())
 	etcdtest.Eventually(t, etcdtest.Wait, func() error {
 		v, err := get(short(t), follower, "k")

@@ -19,7 +19,6 @@ import (
 
 // Server is one etcd member run for a test, reached through a [Proxy].
 type Server struct {
-	t      testing.TB
 	member MemberConfig
 	proxy  *Proxy
 
@@ -48,8 +47,8 @@ func newServer(t testing.TB, m MemberConfig) *Server {
 	if err != nil {
 		t.Fatalf("etcdtest: proxy: %v", err)
 	}
-	s := &Server{t: t, member: m, proxy: p}
-	t.Cleanup(func() { s.close() })
+	s := &Server{member: m, proxy: p}
+	t.Cleanup(s.close)
 	return s
 }
 
@@ -119,8 +118,8 @@ func (s *Server) Stop() {
 // Restart starts a stopped member again on the same data and waits until
 // it is ready (for a cluster member: until it has rejoined its quorum).
 // Clients reconnect through the same [Server.Endpoint].
-func (s *Server) Restart() {
-	s.t.Helper()
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
 	defer cancel()
 	var (
@@ -135,7 +134,7 @@ func (s *Server) Restart() {
 		}
 	}
 	if err != nil {
-		s.t.Fatalf("etcdtest: restart: %v", err)
+		t.Fatalf("etcdtest: restart: %v", err)
 	}
 	s.started(e)
 	s.proxy.Heal()

@@ -1,6 +1,7 @@
 package etcdtest
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -35,13 +36,26 @@ const Wait = 30 * time.Second
 // LeakWait bounds [VerifyTestMain]'s wait for goroutines to end.
 const LeakWait = 20 * time.Second
 
-// VerifyTestMain is goleak.VerifyTestMain for a package that runs etcd
-// clusters. After a multi-member cluster closes, net/http's keep-alive
+// VerifyTestMain is goleak.VerifyTestMain for a package that runs etcd:
+// it runs the tests, stops the [Shared] member, and checks that no
+// goroutine is left. After a multi-member cluster closes, net/http's keep-alive
 // goroutines of the peer connections take up to about 4 s to drain,
 // longer than goleak's own retries; instead of ignoring them, this polls
 // goleak.Find until nothing is left or LeakWait passes.
+//
+// It also lets more of the package's parallel tests run at once (16
+// unless -test.parallel is given): tests against etcd spend their time
+// waiting for leases, elections and reconnections, not on the CPU, and
+// the default of GOMAXPROCS would queue them behind each other.
 func VerifyTestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", "16")
+	}
 	code := m.Run()
+	closeShared()
 	if code == 0 {
 		deadline := time.Now().Add(LeakWait)
 		for {

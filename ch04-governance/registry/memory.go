@@ -58,7 +58,7 @@ func (m *Memory) Register(ctx context.Context, inst Instance, ttl time.Duration)
 	}
 	m.services[inst.Service][inst.ID] = memEntry{inst: inst, gen: m.gen}
 	m.notifyLocked(inst.Service)
-	return &memRegistration{m: m, service: inst.Service, id: inst.ID, gen: m.gen}, nil
+	return &memRegistration{m: m, service: inst.Service, id: inst.ID, gen: m.gen, done: make(chan struct{})}, nil
 }
 
 type memRegistration struct {
@@ -66,10 +66,23 @@ type memRegistration struct {
 	service, id string
 	gen         uint64
 	once        sync.Once
+	done        chan struct{}
+}
+
+func (r *memRegistration) Done() <-chan struct{} { return r.done }
+
+func (r *memRegistration) Err() error {
+	select {
+	case <-r.done:
+		return ErrDeregistered
+	default:
+		return nil
+	}
 }
 
 func (r *memRegistration) Deregister(context.Context) error {
 	r.once.Do(func() {
+		defer close(r.done)
 		m := r.m
 		m.mu.Lock()
 		defer m.mu.Unlock()

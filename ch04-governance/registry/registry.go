@@ -85,6 +85,12 @@ type Registration interface {
 	// returns when nothing of the registration is running any more. It is
 	// safe to call more than once; later calls return nil.
 	Deregister(ctx context.Context) error
+	// Done is closed when the registration has stopped: after Deregister,
+	// or by itself when it cannot go on (its etcd client was closed).
+	Done() <-chan struct{}
+	// Err is nil while the registration runs; then [ErrDeregistered], or
+	// the error that stopped it.
+	Err() error
 }
 
 // ErrDeregistered is returned when a registration is used after
