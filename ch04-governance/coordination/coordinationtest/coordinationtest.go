@@ -162,7 +162,10 @@ func exclusion(t *testing.T, step labkit.Step, cli *clientv3.Client, name string
 }
 
 // eventually waits on a condition with the suite's generous bound.
-func eventually(t *testing.T, check func() error) { t.Helper(); etcdtest.Eventually(t, etcdtest.Wait, check) }
+func eventually(t *testing.T, check func() error) {
+	t.Helper()
+	etcdtest.Eventually(t, etcdtest.Wait, check)
+}
 
 // TestWithLock: step 1, the lock from etcd's concurrency package, its
 // fencing token, its context, and a lease lost while held.
