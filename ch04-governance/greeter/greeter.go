@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/orca"
 	"google.golang.org/grpc/status"
 
 	greeterv1 "github.com/grpclabs/labs/ch04-governance/gen/greeter/v1"
@@ -20,10 +21,13 @@ import (
 // (healthCheckConfig.serviceName) ask about.
 const ServiceName = "greeter.v1.Greeter"
 
-// Server is one backend instance.
+// Server is one backend instance. Every answer carries an ORCA load
+// report (when the gRPC server has orca.CallMetricsServerOption), so
+// grpc-go's weighted_round_robin can weigh it.
 type Server struct {
 	greeterv1.UnimplementedGreeterServer
 	id, zone string
+	load     LoadMeter
 	latency  atomic.Int64  // nanoseconds added to every call
 	failRate atomic.Uint64 // math.Float64bits of the fraction of calls that fail
 	served   atomic.Int64
@@ -47,6 +51,13 @@ func (s *Server) Served() int64 { return s.served.Load() }
 // SayHello greets the caller after the instance's latency, or fails as often
 // as its failure rate says.
 func (s *Server) SayHello(ctx context.Context, req *greeterv1.SayHelloRequest) (*greeterv1.SayHelloResponse, error) {
+	start := time.Now()
+	defer func() {
+		util, qps := s.load.Record(time.Since(start))
+		rec := orca.CallMetricsRecorderFromContext(ctx) // a no-op without the server option
+		rec.SetApplicationUtilization(util)
+		rec.SetQPS(qps)
+	}()
 	if d := time.Duration(s.latency.Load()); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()

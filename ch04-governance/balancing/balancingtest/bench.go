@@ -21,6 +21,7 @@ import (
 
 	"github.com/grpclabs/labs/ch04-governance/balancing/hashkey"
 	greeterv1 "github.com/grpclabs/labs/ch04-governance/gen/greeter/v1"
+	"github.com/grpclabs/labs/ch04-governance/greeter"
 	"github.com/grpclabs/labs/ch04-governance/registry"
 )
 
@@ -42,13 +43,7 @@ type benchBackend struct {
 	id      string
 	work    time.Duration
 	workers chan struct{}
-
-	mu      sync.Mutex
-	buckets [10]struct {
-		slot  int64 // which 100ms slot the bucket holds
-		calls int
-		busy  time.Duration
-	}
+	load    greeter.LoadMeter
 }
 
 func (s *benchBackend) SayHello(ctx context.Context, _ *greeterv1.SayHelloRequest) (*greeterv1.SayHelloResponse, error) {
@@ -61,33 +56,11 @@ func (s *benchBackend) SayHello(ctx context.Context, _ *greeterv1.SayHelloReques
 	time.Sleep(s.work) // the backend's own work: a stand-in for a query
 	busy := time.Since(start)
 	<-s.workers
-	util, qps := s.record(busy)
+	util, qps := s.load.Record(busy)
 	rec := orca.CallMetricsRecorderFromContext(ctx)
 	rec.SetApplicationUtilization(util)
 	rec.SetQPS(qps)
 	return &greeterv1.SayHelloResponse{BackendId: s.id}, nil
-}
-
-// record adds one call and returns the load over the last second.
-func (s *benchBackend) record(busy time.Duration) (util, qps float64) {
-	slot := time.Now().UnixMilli() / 100
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := &s.buckets[slot%10]
-	if b.slot != slot {
-		b.slot, b.calls, b.busy = slot, 0, 0
-	}
-	b.calls++
-	b.busy += busy
-	var calls int
-	var total time.Duration
-	for _, b := range s.buckets {
-		if slot-b.slot < 10 {
-			calls += b.calls
-			total += b.busy
-		}
-	}
-	return total.Seconds() / benchWorkers, float64(calls)
 }
 
 type benchPolicy struct {
@@ -118,7 +91,7 @@ func BenchmarkPolicies(b *testing.B, l Lab) {
 		if id == "slow" {
 			work = slowWork
 		}
-		addrs[id] = startBenchBackend(b, &benchBackend{id: id, work: work, workers: make(chan struct{}, benchWorkers)})
+		addrs[id] = startBenchBackend(b, &benchBackend{id: id, work: work, workers: make(chan struct{}, benchWorkers), load: greeter.LoadMeter{Workers: benchWorkers}})
 	}
 	state := registry.State([]registry.Instance{
 		{Service: "greeter", ID: "fast1", Addr: addrs["fast1"], Weight: 10},
