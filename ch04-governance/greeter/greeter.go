@@ -54,9 +54,11 @@ func (s *Server) SayHello(ctx context.Context, req *greeterv1.SayHelloRequest) (
 	start := time.Now()
 	defer func() {
 		util, qps := s.load.Record(time.Since(start))
-		rec := orca.CallMetricsRecorderFromContext(ctx) // a no-op without the server option
-		rec.SetApplicationUtilization(util)
-		rec.SetQPS(qps)
+		// nil unless the server has orca.CallMetricsServerOption
+		if rec := orca.CallMetricsRecorderFromContext(ctx); rec != nil {
+			rec.SetApplicationUtilization(util)
+			rec.SetQPS(qps)
+		}
 	}()
 	if d := time.Duration(s.latency.Load()); d > 0 {
 		t := time.NewTimer(d)

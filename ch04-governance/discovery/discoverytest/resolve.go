@@ -319,8 +319,25 @@ func TestEtcdDown(t *testing.T, l Lab) {
 		}
 	}
 
-	// A client that starts during the outage has no set at all: its calls
-	// fail with the resolver's error, not after their deadline.
+	// A resolver that starts during the outage has no set at all: it
+	// reports the error and pushes nothing (an empty set would say "no
+	// backends", which nobody knows).
+	blind, _ := build(t, step4, l.NewResolverBuilder(s.Client(t)), svc)
+	etcdtest.Eventually(t, etcdtest.Wait, func() error {
+		if _, errs := blind.snapshot(); len(errs) == 0 {
+			return errors.New("a resolver that cannot reach etcd has reported no error yet")
+		}
+		return nil
+	})
+	if err := blind.todo(); err != nil {
+		step4.Check(t, err)
+	}
+	if states := statesOf(blind); len(states) > 0 {
+		t.Errorf("a resolver that never reached etcd pushed %d states (%v); report the error and push nothing", len(states), addrs(states[0]))
+	}
+
+	// A client that starts during the outage fails its calls with the
+	// resolver's error, not after their deadline.
 	fresh := dial(t, l.NewResolverBuilder(s.Client(t)), svc)
 	ctx, cancel := context.WithTimeout(t.Context(), etcdtest.Wait)
 	defer cancel()
