@@ -2,8 +2,11 @@ package etcdtest
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -56,4 +59,15 @@ func closeShared() {
 	if shared.dir != "" {
 		os.RemoveAll(shared.dir)
 	}
+}
+
+var uniqueN atomic.Int64
+
+// Unique is a key-safe name of the test's own for data in a shared etcd,
+// different on every call: the test's name with '/' replaced, and a
+// number, so that a test repeated in one process (-count) never meets
+// what its earlier runs left behind.
+func Unique(t testing.TB) string {
+	r := strings.NewReplacer("/", "-", "_", "-", " ", "-")
+	return fmt.Sprintf("%s-%d", strings.ToLower(r.Replace(t.Name())), uniqueN.Add(1))
 }

@@ -2,12 +2,10 @@ package balancingtest
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,26 +62,26 @@ func (s *benchBackend) SayHello(ctx context.Context, _ *greeterv1.SayHelloReques
 }
 
 type benchPolicy struct {
-	name, config string
+	key, config string // key names the sub-benchmark: BenchmarkPolicies/policy=<key>
 }
 
 type benchResult struct {
-	name          string
-	p50, p99      time.Duration
-	slowShare     float64
-	callsPerSec   float64
-	callsMeasured int
+	p50, p99  time.Duration
+	slowShare float64
 }
 
 // BenchmarkPolicies puts each policy in front of three backends, one of
 // them ten times slower (fast: 1ms of work per call, slow: 10ms; four
-// workers each), with 16 callers on one channel, and reports p50 and p99
-// latency, the slow backend's share of the calls, and calls per second.
-// The lab's weighted policy uses static weights 10:10:1 from the
-// registry attributes; grpc-go's weighted_round_robin learns its weights
-// from the backends' ORCA load reports. With -v it logs a table at the end.
+// workers each, calls beyond that queue), with 16 callers on one channel,
+// and reports p50 and p99 latency and the slow backend's share of the
+// calls; sec/op is wall time over calls, the inverse of throughput. The
+// lab's weighted policy uses static weights 10:10:1 from the registry
+// attributes; grpc-go's weighted_round_robin learns its weights from the
+// backends' ORCA load reports. The README's table comes from:
 //
-//	go test -run '^$' -bench Policies -benchtime 2000x -v ./ch04-governance/balancing/solution
+//	go run ./scripts/benchtab -bench Policies -benchtime 2000x -count 10 -layout long \
+//	    -col '/policy@(round_robin weighted least_conn p2c consistent_hash grpc_least_request grpc_weighted_round_robin)' \
+//	    -units sec/op,p50-ms,p99-ms,slow-% ./ch04-governance/balancing/solution
 func BenchmarkPolicies(b *testing.B, l Lab) {
 	addrs := map[string]string{}
 	for _, id := range []string{"fast1", "fast2", "slow"} {
@@ -98,28 +96,17 @@ func BenchmarkPolicies(b *testing.B, l Lab) {
 		{Service: "greeter", ID: "fast2", Addr: addrs["fast2"], Weight: 10},
 		{Service: "greeter", ID: "slow", Addr: addrs["slow"], Weight: 1},
 	})
-	policies := []benchPolicy{
-		{"round robin (lab)", `{"` + l.RoundRobin + `":{}}`},
-		{"weighted 10:10:1 (lab)", `{"` + l.Weighted + `":{}}`},
-		{"least connections (lab)", `{"` + l.LeastConn + `":{}}`},
-		{"power of two choices (lab)", `{"` + l.P2C + `":{}}`},
-		{"consistent hash, random keys (lab)", `{"` + l.ConsistentHash + `":{}}`},
-		{"least_request_experimental (grpc)", `{"least_request_experimental":{"choiceCount":2}}`},
-		{"weighted_round_robin + ORCA (grpc)", `{"weighted_round_robin":{"blackoutPeriod":"0s","weightUpdatePeriod":"0.1s"}}`},
+	for _, p := range []benchPolicy{
+		{"round_robin", `{"` + l.RoundRobin + `":{}}`},
+		{"weighted", `{"` + l.Weighted + `":{}}`},
+		{"least_conn", `{"` + l.LeastConn + `":{}}`},
+		{"p2c", `{"` + l.P2C + `":{}}`},
+		{"consistent_hash", `{"` + l.ConsistentHash + `":{}}`}, // every call a different key
+		{"grpc_least_request", `{"least_request_experimental":{"choiceCount":2}}`},
+		{"grpc_weighted_round_robin", `{"weighted_round_robin":{"blackoutPeriod":"0s","weightUpdatePeriod":"0.1s"}}`},
+	} {
+		b.Run("policy="+p.key, func(b *testing.B) { benchOne(b, p, state) })
 	}
-	results := make([]benchResult, len(policies))
-	for i, p := range policies {
-		b.Run(strings.NewReplacer(" ", "_", ",", "", ":", "-", "(", "", ")", "", "+", "").Replace(p.name), func(b *testing.B) {
-			results[i] = benchOne(b, p, state) // the last run, the one with the real b.N, stays
-		})
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "\n%d callers, backends with %d workers doing %v (x2) and %v of work per call, %d CPUs:\n\n", benchCallers, benchWorkers, fastWork, slowWork, runtime.NumCPU())
-	sb.WriteString("| policy | p50 | p99 | calls to the slow backend | calls/s |\n|---|---|---|---|---|\n")
-	for _, r := range results {
-		fmt.Fprintf(&sb, "| %s | %.1f ms | %.1f ms | %.1f %% | %.0f |\n", r.name, ms(r.p50), ms(r.p99), 100*r.slowShare, r.callsPerSec)
-	}
-	b.Log(sb.String())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -138,7 +125,7 @@ func startBenchBackend(b *testing.B, s *benchBackend) string {
 	return lis.Addr().String()
 }
 
-func benchOne(b *testing.B, p benchPolicy, state resolver.State) benchResult {
+func benchOne(b *testing.B, p benchPolicy, state resolver.State) {
 	r := newResolver(state)
 	conn, err := grpc.NewClient(r.Scheme()+":///greeter",
 		grpc.WithResolvers(r),
@@ -177,7 +164,6 @@ func benchOne(b *testing.B, p benchPolicy, state resolver.State) benchResult {
 	)
 	b.SetParallelism((benchCallers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.ResetTimer()
-	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
 		local := map[string]int{}
@@ -201,17 +187,14 @@ func benchOne(b *testing.B, p benchPolicy, state resolver.State) benchResult {
 		}
 		mu.Unlock()
 	})
-	elapsed := time.Since(start)
 	b.StopTimer()
 	slices.Sort(lat)
-	res := benchResult{name: p.name, callsMeasured: len(lat)}
+	var res benchResult
 	if len(lat) > 0 {
 		res.p50, res.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 		res.slowShare = float64(calls["slow"]) / float64(len(lat))
-		res.callsPerSec = float64(len(lat)) / elapsed.Seconds()
 	}
 	b.ReportMetric(ms(res.p50), "p50-ms")
 	b.ReportMetric(ms(res.p99), "p99-ms")
 	b.ReportMetric(100*res.slowShare, "slow-%")
-	return res
 }

@@ -173,19 +173,20 @@ func TestWithLock(t *testing.T, l Lab) {
 	t.Parallel()
 	s := etcdtest.Shared(t)
 	cli := s.Client(t)
-	step1.Require(t, l.WithLock(t.Context(), cli, "probe-"+t.Name(), 5, func(context.Context, int64) error { return nil }))
+	step1.Require(t, l.WithLock(t.Context(), cli, etcdtest.Unique(t), 5, func(context.Context, int64) error { return nil }))
 
 	t.Run("excludes", func(t *testing.T) {
-		exclusion(t, step1, cli, t.Name(), func(ctx context.Context, section func(int64) error) error {
-			return l.WithLock(ctx, cli, t.Name(), 5, func(_ context.Context, token int64) error { return section(token) })
+		name := etcdtest.Unique(t)
+		exclusion(t, step1, cli, name, func(ctx context.Context, section func(int64) error) error {
+			return l.WithLock(ctx, cli, name, 5, func(_ context.Context, token int64) error { return section(token) })
 		})
-		if n := keysUnder(t, cli, lockPrefix(t.Name())); n != 0 {
-			t.Errorf("%d keys left under %s after every holder returned", n, lockPrefix(t.Name()))
+		if n := keysUnder(t, cli, lockPrefix(name)); n != 0 {
+			t.Errorf("%d keys left under %s after every holder returned", n, lockPrefix(name))
 		}
 	})
 
 	t.Run("gives up when ctx ends", func(t *testing.T) {
-		name := t.Name()
+		name := etcdtest.Unique(t)
 		held, release := make(chan struct{}), make(chan struct{})
 		done := make(chan error, 1)
 		go func() {
@@ -216,7 +217,7 @@ func TestWithLock(t *testing.T, l Lab) {
 	})
 
 	t.Run("lease lost while held", func(t *testing.T) {
-		name := t.Name()
+		name := etcdtest.Unique(t)
 		held := make(chan struct{})
 		stopped := make(chan struct{})
 		done := make(chan error, 1)
@@ -250,14 +251,15 @@ func TestMutex(t *testing.T, l Lab) {
 	t.Parallel()
 	s := etcdtest.Shared(t)
 	cli := s.Client(t)
-	probe := l.NewMutex(cli, "probe-"+t.Name(), 5)
+	probe := l.NewMutex(cli, etcdtest.Unique(t), 5)
 	_, err := probe.Lock(t.Context())
 	step2.Require(t, err)
 	step2.Require(t, probe.Unlock(t.Context()))
 
 	t.Run("excludes", func(t *testing.T) {
-		exclusion(t, step2, cli, t.Name(), func(ctx context.Context, section func(int64) error) error {
-			m := l.NewMutex(cli, t.Name(), 5)
+		name := etcdtest.Unique(t)
+		exclusion(t, step2, cli, name, func(ctx context.Context, section func(int64) error) error {
+			m := l.NewMutex(cli, name, 5)
 			token, err := m.Lock(ctx)
 			if err != nil {
 				return err
@@ -268,7 +270,7 @@ func TestMutex(t *testing.T, l Lab) {
 	})
 
 	t.Run("first come first served", func(t *testing.T) {
-		name := t.Name()
+		name := etcdtest.Unique(t)
 		a := l.NewMutex(cli, name, 5)
 		tokA, err := a.Lock(t.Context())
 		step2.Require(t, err)
@@ -311,7 +313,7 @@ func TestMutex(t *testing.T, l Lab) {
 	})
 
 	t.Run("compatible with concurrency.Mutex", func(t *testing.T) {
-		name := t.Name()
+		name := etcdtest.Unique(t)
 		sess, err := concurrency.NewSession(cli, concurrency.WithTTL(5))
 		if err != nil {
 			t.Fatal(err)
@@ -343,7 +345,7 @@ func TestMutex(t *testing.T, l Lab) {
 	})
 
 	t.Run("lease lost while held", func(t *testing.T) {
-		name := t.Name()
+		name := etcdtest.Unique(t)
 		a, b := l.NewMutex(cli, name, 5), l.NewMutex(cli, name, 5)
 		_, err := a.Lock(t.Context())
 		step2.Require(t, err)
@@ -368,7 +370,7 @@ func TestMutex(t *testing.T, l Lab) {
 	})
 
 	t.Run("misuse", func(t *testing.T) {
-		m := l.NewMutex(cli, t.Name(), 5)
+		m := l.NewMutex(cli, etcdtest.Unique(t), 5)
 		if err := m.Unlock(t.Context()); err == nil {
 			t.Error("Unlock of a Mutex that holds nothing succeeded, want an error")
 		}
@@ -418,7 +420,7 @@ func TestElection(t *testing.T, l Lab) {
 	t.Parallel()
 	s := etcdtest.Shared(t)
 	cli := s.Client(t)
-	name := t.Name()
+	name := etcdtest.Unique(t)
 	_, err := l.Leader(t.Context(), cli, name)
 	step3.Check(t, err)
 	if !errors.Is(err, l.ErrNoLeader) {
@@ -584,7 +586,7 @@ func TestFencing(t *testing.T, l Lab) {
 	s := etcdtest.Shared(t)
 	cli := s.Client(t)
 	run := func(t *testing.T, store storagev1.StorageClient) (aErr, aWrite error) {
-		name := t.Name()
+		name := etcdtest.Unique(t)
 		held, wake := make(chan struct{}), make(chan struct{})
 		aDone := make(chan error, 1)
 		go func() {

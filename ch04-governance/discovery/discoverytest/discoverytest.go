@@ -55,11 +55,8 @@ type Lab struct {
 }
 
 // service is a service name of the test's own, so tests sharing an etcd
-// never see each other's instances.
-func service(t *testing.T) string {
-	r := strings.NewReplacer("/", "-", "_", "-")
-	return strings.ToLower(r.Replace(t.Name()))
-}
+// never see each other's instances, nor those of their own earlier runs.
+func service(t *testing.T) string { return etcdtest.Unique(t) }
 
 func instance(svc, id, addr string) registry.Instance {
 	return registry.Instance{Service: svc, ID: id, Addr: addr, Version: "1.0.0"}

@@ -176,15 +176,7 @@ func (r *etcdResolver) retry(ctx context.Context, err error, attempt int) bool {
 		return true
 	}
 	r.cc.ReportError(err)
-	wait := min(100*time.Millisecond<<min(attempt, 5), 3*time.Second)
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return sleep(ctx, min(100*time.Millisecond<<min(attempt, 5), 3*time.Second))
 }
 
 // ResolveNow is a hint that a connection failed; the watch already keeps
