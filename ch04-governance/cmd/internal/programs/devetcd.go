@@ -3,10 +3,12 @@ package programs
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/version"
+	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -26,51 +28,93 @@ func DevEtcd(ctx context.Context, args []string, stdio demo.IO) error {
 	if err := demo.Parse(fs, args, "devetcd [-listen host:port] [-data-dir dir] [-v]", 0, stdio.Err); err != nil {
 		return err
 	}
-	dir := *dataDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "devetcd-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
 	logger := zap.NewNop()
 	if *verbose {
 		enc := zap.NewDevelopmentEncoderConfig()
 		logger = zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(stdio.Err), zapcore.WarnLevel))
 	}
-	startCtx, cancel := context.WithTimeout(ctx, etcdtest.StartTimeout)
-	defer cancel()
-	e, err := etcdtest.StartMember(startCtx, etcdtest.MemberConfig{Dir: dir, Client: *listen, Logger: logger})
+	e, err := StartEtcd(ctx, EtcdConfig{Listen: *listen, DataDir: *dataDir, Logger: logger})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped while starting
 		}
-		return fmt.Errorf("cannot start etcd on %s: %w", *listen, err)
+		return err
 	}
-	addr := e.Clients[0].Addr().String()
 	kept := "removed at exit"
-	if *dataDir != "" {
+	if !e.Temporary {
 		kept = "kept"
 	}
-	fmt.Fprintf(stdio.Out, "etcd %s serving clients on http://%s, data in %s (%s)\n", version.Version, addr, dir, kept)
-	fmt.Fprintf(stdio.Out, "try: etcdctl --endpoints %s get --prefix services/\n", addr)
-	fmt.Fprintf(stdio.Out, "listening on %s\n", addr)
+	fmt.Fprintf(stdio.Out, "etcd %s serving clients on http://%s, data in %s (%s)\n", version.Version, e.Addr, e.Dir, kept)
+	fmt.Fprintf(stdio.Out, "try: etcdctl --endpoints %s get --prefix services/\n", e.Addr)
+	fmt.Fprintf(stdio.Out, "listening on %s\n", e.Addr)
 	select {
 	case <-ctx.Done():
 	case err := <-e.Err():
-		e.Close()
+		e.Close(stdio.Err)
 		return fmt.Errorf("etcd stopped: %v", err)
 	}
-	stopped := make(chan struct{})
-	go func() { e.Close(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(15 * time.Second): // a client holding a watch can delay the close
-		fmt.Fprintln(stdio.Err, "devetcd: etcd is slow to close; a second Ctrl-C stops it at once")
-		<-stopped
-	}
+	e.Close(stdio.Err)
 	fmt.Fprintln(stdio.Out, "etcd stopped")
 	return nil
+}
+
+// EtcdConfig describes an embedded single-member etcd for [StartEtcd].
+type EtcdConfig struct {
+	Listen  string      // host:port clients connect to; port 0 picks a free one
+	DataDir string      // empty: a temporary directory, removed by Close
+	Logger  *zap.Logger // etcd's own logs; nil discards them
+}
+
+// Etcd is a running embedded etcd v3.7 member: cmd/devetcd's, and the one
+// cmd/govern runs the chapter on.
+type Etcd struct {
+	Addr      string // where clients connect, host:port
+	Dir       string // its data
+	Temporary bool   // Dir is removed by Close
+	e         *embed.Etcd
+}
+
+// StartEtcd starts a member and returns once it serves clients.
+func StartEtcd(ctx context.Context, cfg EtcdConfig) (*Etcd, error) {
+	e := &Etcd{Dir: cfg.DataDir}
+	if e.Dir == "" {
+		tmp, err := os.MkdirTemp("", "devetcd-")
+		if err != nil {
+			return nil, err
+		}
+		e.Dir, e.Temporary = tmp, true
+	}
+	startCtx, cancel := context.WithTimeout(ctx, etcdtest.StartTimeout)
+	defer cancel()
+	m, err := etcdtest.StartMember(startCtx, etcdtest.MemberConfig{Dir: e.Dir, Client: cfg.Listen, Logger: cfg.Logger})
+	if err != nil {
+		e.removeTemp()
+		return nil, fmt.Errorf("cannot start etcd on %s: %w", cfg.Listen, err)
+	}
+	e.e, e.Addr = m, m.Clients[0].Addr().String()
+	return e, nil
+}
+
+// Err delivers an error if etcd fails while it runs.
+func (e *Etcd) Err() <-chan error { return e.e.Err() }
+
+// Close stops etcd and removes a temporary data directory. Close clients
+// first: one still holding a watch can delay the close by seconds, and if
+// it does, Close says so on slow.
+func (e *Etcd) Close(slow io.Writer) {
+	stopped := make(chan struct{})
+	go func() { e.e.Close(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(15 * time.Second):
+		fmt.Fprintln(slow, "etcd is slow to close (a client still holds a watch); a second Ctrl-C stops it at once")
+		<-stopped
+	}
+	e.removeTemp()
+}
+
+func (e *Etcd) removeTemp() {
+	if e.Temporary {
+		os.RemoveAll(e.Dir)
+	}
 }

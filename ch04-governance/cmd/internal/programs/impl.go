@@ -77,26 +77,42 @@ func PolicyNames() []string {
 	return slices.Sorted(maps.Keys(solutionImpl.Policies))
 }
 
-// ServiceConfig is the service config for policy: one of the lab's
+// Balancer is the registered balancer name of policy: one of the lab's
 // policies by its -policy name, or any balancer registered with grpc-go
 // (least_request_experimental, weighted_round_robin, pick_first, or
-// grpc:round_robin for the built-in round robin). With healthService set,
-// clients health-check that service and skip backends that say
-// NOT_SERVING.
-func (im Impl) ServiceConfig(policy, healthService string) (string, error) {
-	name, ok := im.Policies[policy]
-	if !ok {
-		name = strings.TrimPrefix(policy, BuiltinPrefix)
-		if balancer.Get(name) == nil {
-			return "", demo.Usagef("-policy %q: want one of %s, or a grpc-go policy such as least_request_experimental, weighted_round_robin or grpc:round_robin",
-				policy, strings.Join(PolicyNames(), ", "))
-		}
+// grpc:round_robin for the built-in round robin).
+func (im Impl) Balancer(policy string) (string, error) {
+	if name, ok := im.Policies[policy]; ok {
+		return name, nil
 	}
-	cfg := fmt.Sprintf(`{"loadBalancingConfig":[{%q:{}}]`, name)
+	name := strings.TrimPrefix(policy, BuiltinPrefix)
+	if balancer.Get(name) == nil {
+		return "", demo.Usagef("-policy %q: want one of %s, or a grpc-go policy such as least_request_experimental, weighted_round_robin or grpc:round_robin",
+			policy, strings.Join(PolicyNames(), ", "))
+	}
+	return name, nil
+}
+
+// ServiceConfig is the service config for policy (see [Impl.Balancer]).
+// With healthService set, clients health-check that service and skip
+// backends that say NOT_SERVING.
+func (im Impl) ServiceConfig(policy, healthService string) (string, error) {
+	name, err := im.Balancer(policy)
+	if err != nil {
+		return "", err
+	}
+	return ServiceConfig(fmt.Sprintf(`{%q:{}}`, name), healthService), nil
+}
+
+// ServiceConfig is a service config with one load-balancing config (a
+// JSON object such as {"round_robin":{}}) and, when healthService is
+// set, client-side health checking of that service.
+func ServiceConfig(lbConfig, healthService string) string {
+	cfg := `{"loadBalancingConfig":[` + lbConfig + `]`
 	if healthService != "" {
 		cfg += fmt.Sprintf(`,"healthCheckConfig":{"serviceName":%q}`, healthService)
 	}
-	return cfg + "}", nil
+	return cfg + "}"
 }
 
 // HealthService is the service name backends report health for.

@@ -88,7 +88,7 @@ func LBClient(ctx context.Context, args []string, stdio demo.IO) error {
 	}
 	defer conn.Close()
 	client := greeterv1.NewGreeterClient(conn)
-	if err := waitReady(ctx, conn, *timeout); err != nil {
+	if err := WaitReady(ctx, conn, *timeout); err != nil {
 		// One call that does not wait says why: the resolver's or the
 		// balancer's error.
 		cctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -196,8 +196,9 @@ func warmUp(ctx context.Context, cli *clientv3.Client, client greeterv1.GreeterC
 
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// waitReady waits until the channel has a READY backend.
-func waitReady(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
+// WaitReady waits until the channel has a READY backend, for at most
+// timeout.
+func WaitReady(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	conn.Connect()

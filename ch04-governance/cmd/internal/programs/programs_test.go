@@ -189,6 +189,47 @@ func TestBackend(t *testing.T) {
 	})
 }
 
+// TestBackendKill: a killed backend is what kill -9 leaves behind. Its
+// address refuses calls at once, but its key stays in etcd (the lease is
+// neither renewed nor revoked) until the TTL runs out.
+func TestBackendKill(t *testing.T) {
+	t.Parallel()
+	s := etcdtest.Shared(t)
+	obs := s.Client(t)
+	im, _ := programs.PickImpl("solution")
+	svc := etcdtest.Unique(t)
+	b, err := programs.StartBackend(t.Context(), programs.BackendConfig{
+		Instance: registry.Instance{Service: svc, ID: "k1", Weight: 2},
+		Etcd:     etcdtest.ClientConfig(s.Endpoint()), TTL: time.Minute, Impl: im,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := dialBackend(t, b.Instance.Addr)
+	client := greeterv1.NewGreeterClient(conn)
+	b.Greeter.SetFailRate(1) // changed while it runs
+	if _, err := client.SayHello(t.Context(), &greeterv1.SayHelloRequest{}); status.Code(err) != codes.Unavailable {
+		t.Fatalf("with fail rate 1: %v, want Unavailable", err)
+	}
+	b.Greeter.SetFailRate(0)
+	if _, err := client.SayHello(t.Context(), &greeterv1.SayHelloRequest{}); err != nil {
+		t.Fatal(err)
+	}
+
+	b.Kill()
+	ctx, cancel := context.WithTimeout(t.Context(), demotest.Guard)
+	defer cancel()
+	if _, err := client.SayHello(ctx, &greeterv1.SayHelloRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("a call after the kill: %v, want Unavailable", err)
+	}
+	if _, ok := registered(t, obs, svc, "k1"); !ok {
+		t.Error("the kill removed the key: a crashed process cannot revoke its lease")
+	}
+	if err := b.Leave(t.Context(), 0); err != nil {
+		t.Errorf("Leave after Kill: %v, want nothing left to do", err)
+	}
+}
+
 // withTimeout runs run until it ends or d passes (the stand-in for Ctrl-C).
 func withTimeout(run demo.RunFunc, d time.Duration) demo.RunFunc {
 	return func(ctx context.Context, args []string, stdio demo.IO) error {
