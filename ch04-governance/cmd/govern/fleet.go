@@ -46,7 +46,8 @@ type backendStats struct {
 	weight int
 	state  string // up, killed, slow, failing, slow+failing
 	meters
-	opened int // times its breaker opened
+	opened   int  // times its breaker opened
+	retrying bool // its breaker's trials failed once already
 }
 
 // meters counts calls (or attempts) over the current tick and the run.
@@ -204,8 +205,6 @@ func (f *fleet) begin(now time.Time) {
 	f.start, f.counting = now, true
 }
 
-func (f *fleet) since() time.Duration { return time.Since(f.start) }
-
 // backendLocked returns id's stats, adding a backend the run did not start.
 func (f *fleet) backendLocked(id string) *backendStats {
 	b, ok := f.backends[id]
@@ -267,23 +266,29 @@ func (f *fleet) setListed(ids []string) {
 	f.listed = now
 }
 
-// isListed reports whether the resolver lists id.
-func (f *fleet) isListed(id string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.listed[id]
-}
-
 // breakerChanged is every breaker's OnStateChange. It runs with the
 // breaker's lock held, so it must not call into a breaker.
 func (f *fleet) breakerChanged(id string, from, to policy.State) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	b := f.backendLocked(id)
 	if to == policy.Open {
-		f.backendLocked(id).opened++
+		b.opened++
+	}
+	// An open breaker tries again after every open period; show the first
+	// round of trials, then only how it ends.
+	text := fmt.Sprintf("breaker %s: %v → %v", breakerName(id), from, to)
+	switch {
+	case to == policy.Closed:
+		b.retrying = false
+	case b.retrying:
+		return
+	case from == policy.HalfOpen && to == policy.Open:
+		b.retrying = true
+		text += " (a trial failed; the next rounds of trials are counted, not shown)"
 	}
 	if f.counting {
-		f.eventLocked("breaker", id, fmt.Sprintf("breaker %s: %v → %v", breakerName(id), from, to))
+		f.eventLocked("breaker", id, text)
 	}
 }
 

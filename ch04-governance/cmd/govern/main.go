@@ -125,7 +125,10 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 		s.out = stdio.Err
 	}
 	err := s.start(ctx)
-	if err == nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		err = nil // Ctrl-C while starting
+	case err == nil:
 		err = s.drive(ctx)
 	}
 	return errors.Join(err, s.stop())
@@ -230,14 +233,14 @@ func (s *system) start(ctx context.Context) error {
 	// labelled with its service, as separate processes would be by the
 	// scraper's job label.
 	reg := prometheus.NewRegistry()
-	for_ := func(svc string) prometheus.Registerer {
+	labelled := func(svc string) prometheus.Registerer {
 		return prometheus.WrapRegistererWith(prometheus.Labels{"service": svc}, reg)
 	}
-	cm, err := tel.NewClientMetrics(for_("client"))
+	cm, err := tel.NewClientMetrics(labelled("client"))
 	if err != nil {
 		return fail(err)
 	}
-	gov, err := tel.NewGovernance(for_("client"))
+	gov, err := tel.NewGovernance(labelled("client"))
 	if err != nil {
 		return fail(err)
 	}
@@ -299,11 +302,11 @@ func (s *system) start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		sm, err := tel.NewServerMetrics(for_("greeter-" + b.id))
+		sm, err := tel.NewServerMetrics(labelled("greeter-" + b.id))
 		if err != nil {
 			return fail(err)
 		}
-		bgov, err := tel.NewGovernance(for_("greeter-" + b.id))
+		bgov, err := tel.NewGovernance(labelled("greeter-" + b.id))
 		if err != nil {
 			return fail(err)
 		}
@@ -416,7 +419,7 @@ func (s *system) start(ctx context.Context) error {
 // warmUp waits until the client has a connection to every backend and
 // each has answered, so the run measures the policy, not the start.
 func (s *system) warmUp(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, demoStartTimeout)
+	ctx, cancel := context.WithTimeout(ctx, warmUpTimeout)
 	defer cancel()
 	seen := map[string]bool{}
 	var last error
@@ -438,14 +441,14 @@ func (s *system) warmUp(ctx context.Context) error {
 					missing = append(missing, b.id)
 				}
 			}
-			return fmt.Errorf("%s never answered within %v (last error: %v)", strings.Join(missing, ", "), demoStartTimeout, last)
+			return fmt.Errorf("%s never answered within %v (last error: %v)", strings.Join(missing, ", "), warmUpTimeout, last)
 		}
 	}
 	return nil
 }
 
-// demoStartTimeout bounds the warm-up: seconds on a busy machine.
-const demoStartTimeout = 30 * time.Second
+// warmUpTimeout bounds the warm-up: it takes seconds on a busy machine.
+const warmUpTimeout = 30 * time.Second
 
 // describeSchedule is the chaos schedule in one line.
 func (s *system) describeSchedule() string {

@@ -76,7 +76,7 @@ func (s *screen) table(t tick) string {
 	}
 	etcd := "etcd up"
 	if t.Etcd == "down" {
-		etcd = ansiRed + "etcd DOWN" + ansiOff
+		etcd = colour(ansiRed, "etcd DOWN")
 	}
 	fmt.Fprintf(&b, "\n%s  %s%s  %s\n", s.header, seconds(t.At), of, etcd)
 	fmt.Fprintf(&b, "client: %d calls/s  %d ok  %d failed  %d limited  p99 %s\n", t.Client.Calls, t.Client.OK, t.Client.Failed, t.Client.Limited, ms(t.P99))
@@ -98,16 +98,21 @@ func (s *screen) table(t tick) string {
 
 // paint colours a breaker state for a terminal.
 func paint(s policy.State) string {
-	if os.Getenv("NO_COLOR") != "" {
-		return s.String()
-	}
 	switch s {
 	case policy.Open:
-		return ansiRed + s.String() + ansiOff
+		return colour(ansiRed, s.String())
 	case policy.HalfOpen:
-		return ansiAmber + s.String() + ansiOff
+		return colour(ansiAmber, s.String())
 	}
-	return ansiDim + s.String() + ansiOff
+	return colour(ansiDim, s.String())
+}
+
+// colour wraps s in an ANSI colour, unless NO_COLOR says not to.
+func colour(code, s string) string {
+	if os.Getenv("NO_COLOR") != "" {
+		return s
+	}
+	return code + s + ansiOff
 }
 
 // plainLine is one tick on one line, saying only what is not the usual:
@@ -235,7 +240,8 @@ func (f *fleet) summary(impl, pol string, rate float64) Summary {
 			State: b.state, Listed: f.listed[id], Breaker: states[id].String(), BreakerOpened: b.opened}
 	}
 	for _, w := range f.windows {
-		s.EtcdDown = append(s.EtcdDown, OutageSummary{FromMS: w.from.Milliseconds(), ToMS: w.to.Milliseconds(), counts: w.counts})
+		to := min(w.to, time.Since(f.start)) // the run may end first
+		s.EtcdDown = append(s.EtcdDown, OutageSummary{FromMS: w.from.Milliseconds(), ToMS: to.Milliseconds(), counts: w.counts})
 	}
 	for _, t := range f.ticks {
 		ts := TickSummary{AtMS: t.At.Milliseconds(), counts: t.Client, AttemptsByBackend: map[string]int{}, OKByBackend: map[string]int{}}
