@@ -262,7 +262,9 @@ func TestRoomServe(t *testing.T) {
 	a.out = &Out{W: lw}
 	ctx, cancel := context.WithCancel(context.Background())
 	exit := make(chan int, 1)
-	go func() { exit <- a.main(ctx, []string{"room", "serve", "-addr", "127.0.0.1:0", "-code", "1234-5678", "-max", "7"}) }()
+	go func() {
+		exit <- a.main(ctx, []string{"room", "serve", "-addr", "127.0.0.1:0", "-code", "1234-5678", "-max", "7"})
+	}()
 
 	joinRe := regexp.MustCompile(`^    go run \./scripts/lab room join (127\.0\.0\.1:\d+) 1234-5678$`)
 	var addr string
