@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -29,6 +31,7 @@ func TestRoomStatusWords(t *testing.T) {
 type wireRoom struct {
 	*room.Server
 	http   *httptest.Server
+	got    chan string // each body, as it arrives
 	mu     sync.Mutex
 	bodies []string
 }
@@ -39,7 +42,7 @@ func startWireRoom(t *testing.T) *wireRoom {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &wireRoom{Server: srv}
+	w := &wireRoom{Server: srv, got: make(chan string, 64)}
 	w.http = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		w.mu.Lock()
@@ -47,6 +50,10 @@ func startWireRoom(t *testing.T) *wireRoom {
 		w.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		srv.ServeHTTP(rw, r)
+		select {
+		case w.got <- string(b):
+		default:
+		}
 	}))
 	t.Cleanup(w.http.Close)
 	return w
@@ -192,6 +199,47 @@ func TestRoomGoneIsOneHint(t *testing.T) {
 	if !strings.Contains(out.String(), "the last report failed") {
 		t.Errorf("room status after a failure:\n%s", out)
 	}
+}
+
+// A watch reports after every run, while it runs (not only at its end).
+func TestWatchReportsEachRun(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, nil)
+	rm := startWireRoom(t)
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "room", "join", "-name", "Ada", rm.Addr(), "4829-1736"); code != 0 {
+		t.Fatalf("join: exit %d\n%s%s", code, out, errOut)
+	}
+	<-rm.got
+	a, out, errOut = testApp(root)
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() { exit <- a.main(ctx, []string{"watch", "adder"}) }()
+	defer func() {
+		cancel()
+		if code := <-exit; code != 0 {
+			t.Errorf("watch: exit %d\n%s", code, errOut)
+		}
+	}()
+	wait := func(want string) {
+		t.Helper()
+		for {
+			select {
+			case b := <-rm.got:
+				if strings.Contains(b, want) {
+					return
+				}
+			case <-exit:
+				t.Fatalf("watch ended early:\n%s", errOut)
+			}
+		}
+	}
+	wait(`"steps":[{"n":1,"status":"todo"},{"n":2,"status":"todo"}]`)
+	p := filepath.Join(root, "ch99-fixture", "adder", "exercise", "adder.go")
+	if err := os.WriteFile(p, []byte(addDone), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wait(`"steps":[{"n":1,"status":"done"},{"n":2,"status":"todo"}]`)
 }
 
 func TestRoomUsage(t *testing.T) {

@@ -124,7 +124,7 @@ func checkGrid(t *testing.T, doc *html.Node) {
 	for _, th := range all(byID(doc, "head"), "th") {
 		heads = append(heads, text(th))
 	}
-	if want := []string{"Attendee", "1Answer GetUser3/3 done", "2Status codes1/3 done", "3Deadlines1/3 done", "4The client1/3 done", "Now on", "Failing test"}; strings.Join(heads, "|") != strings.Join(want, "|") {
+	if want := []string{"Attendee", "1Answer GetUser3/3 done", "2Status codes1/3 done", "3Deadlines1/3 done", "4The <b>client</b>1/3 done", "Now on", "Failing test"}; strings.Join(heads, "|") != strings.Join(want, "|") {
 		t.Errorf("header cells:\n got %q\nwant %q", heads, want)
 	}
 	type row struct{ name, steps, at, test string }
@@ -157,7 +157,15 @@ func checkGrid(t *testing.T, doc *html.Node) {
 		t.Errorf("grid rows:\n got %q\nwant %q", rows, want)
 	}
 	if len(all(doc, "b")) != 0 {
-		t.Error("an attendee's name became markup")
+		t.Error("text from the wire or the README became markup")
+	}
+	for _, id := range []string{"failing", "stuck"} {
+		if n := byID(doc, id); n == nil || hasAttr(n, "hidden") {
+			t.Errorf("#%s is not shown", id)
+		}
+	}
+	if !hasAttr(byID(doc, "codeform"), "hidden") {
+		t.Error("the form asking for the code is shown, although the address has it")
 	}
 	if got := text(byID(doc, "failing")); got != "Most common failing test: TestStatus/not_found (2 of 3)" {
 		t.Errorf("failing callout = %q", got)
@@ -294,6 +302,9 @@ func text(n *html.Node) string {
 }
 
 func attr(n *html.Node, key string) string {
+	if n == nil {
+		return ""
+	}
 	for _, a := range n.Attr {
 		if a.Key == key {
 			return a.Val
@@ -303,6 +314,9 @@ func attr(n *html.Node, key string) string {
 }
 
 func hasAttr(n *html.Node, key string) bool {
+	if n == nil {
+		return false
+	}
 	for _, a := range n.Attr {
 		if a.Key == key {
 			return true

@@ -86,6 +86,14 @@ func TestJoinAndReport(t *testing.T) {
 	})
 }
 
+// A room is on the workshop's network: a proxy set in the environment
+// (common on company laptops) must not see reports.
+func TestNoProxy(t *testing.T) {
+	if tr := newClient().Transport.(*http.Transport); tr.Proxy != nil || !tr.DisableKeepAlives {
+		t.Error("the reporter's transport uses a proxy or keeps connections")
+	}
+}
+
 // Not joined: nothing is sent, nothing is printed, nothing waits.
 func TestNotJoinedSendsNothing(t *testing.T) {
 	labkit.Bubble(t, func(t *testing.T) {

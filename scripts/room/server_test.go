@@ -37,7 +37,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 var testLabs = []Lab{
-	{ID: "ch01-overview/userservice", Steps: []string{"Answer GetUser", "Status codes", "Deadlines", "The client"}},
+	{ID: "ch01-overview/userservice", Steps: []string{"Answer GetUser", "Status codes", "Deadlines", "The <b>client</b>"}},
 	{ID: "ch02-grpc-core/wire", Steps: []string{"Varints", "Frames"}},
 }
 
@@ -323,6 +323,10 @@ func TestView(t *testing.T) {
 	}
 	if v.Failing == nil || *v.Failing != (Count{"TestFrames/split", 2}) {
 		t.Errorf("most common failing test: %+v", v.Failing)
+	}
+	c.Advance(StuckAfter)
+	if r := getView(t, s, "").Rows[2]; r.Name != "Erin" || r.Stuck {
+		t.Errorf("an attendee who is done is not stuck, however long: %+v", r)
 	}
 
 	// The instructor picks a lab; one the course lacks gets as many
