@@ -85,7 +85,7 @@ func init() {
 		{"doctor", "", "check that Go, cgo (for -race), the module cache, ports and git are ready", cmdDoctor},
 		{"verify", "[-load]", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, codegen", cmdVerify},
 		{"load", "-- <command>", "run a command while every core is kept busy (does anything flake under load?)", cmdLoad},
-		{"room", "serve|join|leave", "a workshop's room view: serve it (instructor), join it (attendee)", cmdRoom},
+		{"room", "serve|join ...", "a workshop's room view: serve it (instructor), join it (attendee)", cmdRoom},
 	}
 }
 

@@ -109,6 +109,31 @@ func bubbleRoom(t *testing.T, cfg Config, wrap func(http.Handler) http.Handler) 
 	return srv, ln
 }
 
+// serveLoopback serves srv on 127.0.0.1:0 until stop or the test's end;
+// stop returns what Serve returned.
+func serveLoopback(t *testing.T, srv *Server) (addr string, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	var once sync.Once
+	var serr error
+	stop = func() error {
+		once.Do(func() { cancel(); serr = <-done })
+		return serr
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return ln.Addr().String(), stop
+}
+
 // pipeClient is newClient's transport dialling the pipe listener.
 func pipeClient(ln *pipeListener) *http.Client {
 	hc := newClient()

@@ -424,15 +424,9 @@ func TestServeLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	addr, stop := serveLoopback(t, srv)
 	hc := newClient()
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/api/room", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/room", nil)
 	req.Header.Set("Authorization", "Bearer "+testCode)
 	res, err := hc.Do(req)
 	if err != nil {
@@ -442,11 +436,10 @@ func TestServeLoopback(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("GET /api/room: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("Serve after its context ended: %v", err)
 	}
-	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+	if _, err := net.Dial("tcp", addr); err == nil {
 		t.Error("still listening after Serve returned")
 	}
 }
