@@ -148,7 +148,11 @@ func roomServe(ctx context.Context, a *app, args []string) error {
 	if loopback {
 		o.Printf("%s\n", o.paint(dim, "  loopback only: other machines cannot reach it; -addr 0.0.0.0:7077 serves the room's network"))
 	}
-	o.Printf("%s\n", o.paint(dim, fmt.Sprintf("  to restart this room: go run ./scripts/lab room serve -addr %s -code %s; Ctrl-C stops it", ln.Addr(), pretty)))
+	again := ln.Addr().String()
+	if h, _, err := net.SplitHostPort(*addr); err == nil {
+		again = net.JoinHostPort(h, fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)) // as given, with the port it got
+	}
+	o.Printf("%s\n", o.paint(dim, fmt.Sprintf("  to restart this room: go run ./scripts/lab room serve -addr %s -code %s; Ctrl-C stops it", again, pretty)))
 	err = srv.Serve(ctx, ln)
 	if ctx.Err() != nil {
 		o.Println("room closed.")
