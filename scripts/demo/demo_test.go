@@ -7,6 +7,7 @@ import (
 	"flag"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -139,4 +140,63 @@ func TestPick(t *testing.T) {
 	if _, err := demo.Pick("mine", "s", "e"); !errors.As(err, &ue) {
 		t.Errorf("Pick(mine) err = %v, want a UsageError", err)
 	}
+}
+
+func TestBanner(t *testing.T) {
+	run := func(ctx context.Context, args []string, stdio demo.IO) error {
+		return demo.Serve(ctx, demo.Server{Addr: "127.0.0.1:0", Banner: "impl=exercise", Out: stdio.Out})
+	}
+	p := demotest.Start(t, run)
+	if !strings.HasPrefix(p.Addr, "127.0.0.1:") {
+		t.Errorf("Addr = %q, want the address without the banner", p.Addr)
+	}
+	if line := p.Stdout.String(); line != "listening on "+p.Addr+" (impl=exercise)\n" {
+		t.Errorf("stdout = %q, want the address then the banner", line)
+	}
+}
+
+// TestMemNet: a program's servers on an in-memory Net work inside a
+// synctest bubble, where a timeout is exact.
+func TestMemNet(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := demo.WithMemNet(t.Context())
+		n := demo.NetFrom(ctx)
+		if !n.InMemory() || demo.NetFrom(t.Context()).InMemory() {
+			t.Fatal("NetFrom: want in-memory only under WithMemNet")
+		}
+		lis, err := n.Listen("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srvCtx, stop := context.WithCancel(ctx)
+		served := make(chan error, 1)
+		go func() { served <- demo.Serve(srvCtx, demo.Server{Listener: lis, Grace: time.Second}) }()
+		conn, err := n.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		callCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		w, err := healthpb.NewHealthClient(conn).Watch(callCtx, &healthpb.HealthCheckRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err = w.Recv(); err != nil {
+				break
+			}
+		}
+		if took := time.Since(start); took != 3*time.Second {
+			t.Errorf("the watch ended after %v, want exactly its 3s deadline (fake time)", took)
+		}
+		if _, err := n.DialContext(ctx, "tcp", "mem-99"); err == nil {
+			t.Error("dialling an address nobody listens on succeeded")
+		}
+		conn.Close()
+		stop()
+		if err := <-served; err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -37,6 +37,10 @@ type Server struct {
 	Grace time.Duration
 	// Out receives the "listening on ADDR" line tests and people wait for.
 	Out io.Writer
+	// Banner follows the address on that line, in parentheses: say which
+	// implementation serves (impl=solution) and anything a user should
+	// know at a glance.
+	Banner string
 	// Log receives the lifecycle lines (nil: none).
 	Log *slog.Logger
 	// Health, when set, receives the health server before serving starts,
@@ -84,7 +88,11 @@ func Serve(ctx context.Context, s Server) error {
 	}
 
 	if s.Out != nil {
-		fmt.Fprintf(s.Out, "listening on %s\n", lis.Addr())
+		if s.Banner != "" {
+			fmt.Fprintf(s.Out, "listening on %s (%s)\n", lis.Addr(), s.Banner)
+		} else {
+			fmt.Fprintf(s.Out, "listening on %s\n", lis.Addr())
+		}
 	}
 	log.Info("serving", "addr", lis.Addr().String())
 

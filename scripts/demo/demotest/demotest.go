@@ -43,7 +43,7 @@ func (b *Buffer) String() string {
 
 // Program is one running program.
 type Program struct {
-	Addr   string  // from its "listening on ADDR" line
+	Addr   string  // from its "listening on ADDR (banner)" line
 	Stdout *Buffer // everything it printed, the listening line included
 	Stderr *Buffer
 	stop   context.CancelFunc
@@ -71,6 +71,7 @@ func Start(t testing.TB, run demo.RunFunc, args ...string) *Program {
 			line := sc.Text()
 			p.Stdout.Write([]byte(line + "\n"))
 			if a, ok := strings.CutPrefix(line, "listening on "); ok {
+				a, _, _ = strings.Cut(a, " ") // the banner follows the address
 				select {
 				case addr <- a:
 				default:
@@ -102,18 +103,29 @@ func Start(t testing.TB, run demo.RunFunc, args ...string) *Program {
 	return p
 }
 
-// Stop signals the program and returns what run returned.
-func (p *Program) Stop(t testing.TB) error {
+// Signal sends the program its stop signal (cancels its context) without
+// waiting: a test can watch the shutdown, then [Program.Wait] for it.
+func (p *Program) Signal() { p.stop() }
+
+// Wait returns what run returned, failing the test if it does not return
+// within Guard.
+func (p *Program) Wait(t testing.TB) error {
 	t.Helper()
-	p.stop()
 	select {
 	case err := <-p.done:
 		p.done <- err // the cleanup reads it too
 		return err
 	case <-time.After(Guard):
-		t.Fatalf("the program did not stop within %v of its signal", Guard)
+		t.Fatalf("the program did not return within %v", Guard)
 		return nil
 	}
+}
+
+// Stop signals the program and returns what run returned.
+func (p *Program) Stop(t testing.TB) error {
+	t.Helper()
+	p.Signal()
+	return p.Wait(t)
 }
 
 // Run runs a program that ends by itself (a client, a one-shot demo) and
