@@ -94,7 +94,9 @@ func TestExitOnFailure(t *testing.T) {
 	}
 }
 
-type failing struct{ userv1.UnimplementedUserServiceServer }
+type failing struct {
+	userv1.UnimplementedUserServiceServer
+}
 
 func (failing) GetUser(ctx context.Context, _ *userv1.GetUserRequest) (*userv1.GetUserResponse, error) {
 	return nil, status.Error(codes.Internal, "disk on fire")
