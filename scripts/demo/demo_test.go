@@ -200,3 +200,23 @@ func TestMemNet(t *testing.T) {
 		}
 	})
 }
+
+func TestStart(t *testing.T) {
+	lis, stop, err := demo.Start(demo.Server{Addr: "127.0.0.1:0", Grace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := dial(t, lis.Addr().String())
+	if resp, err := hc.Check(t.Context(), &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true)); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health = %v, %v; want SERVING", resp, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("stop = %v", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("a second stop = %v, want the same nil", err)
+	}
+	if _, _, err := demo.Start(demo.Server{Addr: "256.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "cannot listen") {
+		t.Fatalf("Start on a bad address: %v, want \"cannot listen\"", err)
+	}
+}

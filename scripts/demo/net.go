@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
 )
 
@@ -104,3 +105,26 @@ type memAddr string
 
 func (memAddr) Network() string  { return "mem" }
 func (a memAddr) String() string { return string(a) }
+
+// Serve starts s on n at s.Addr (default 127.0.0.1:0; in memory, a fresh
+// address), see [Start], and connects a plaintext client to it (opts may add interceptors, or credentials that
+// replace plaintext). close closes the client, then stops the server: the
+// order in which neither waits for the other.
+func (n *Net) Serve(s Server, opts ...grpc.DialOption) (conn *grpc.ClientConn, close func(), err error) {
+	if s.Addr == "" {
+		s.Addr = "127.0.0.1:0"
+	}
+	if s.Listener, err = n.Listen(s.Addr); err != nil {
+		return nil, nil, fmt.Errorf("cannot listen: %w", err)
+	}
+	lis, stop, err := Start(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err = n.NewClient(lis.Addr().String(), append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...)...)
+	if err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("dial %s: %w", lis.Addr(), err)
+	}
+	return conn, func() { conn.Close(); stop() }, nil
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -123,4 +124,26 @@ func Serve(ctx context.Context, s Server) error {
 	<-served // Serve returns nil once stopped
 	log.Info("stopped")
 	return nil
+}
+
+// Start serves s in the background, for a program that is its own client:
+// a demo that starts servers in its process, calls them and exits. It
+// listens before it returns (on s.Listener, or s.Addr); stop then shuts the
+// server down the way [Serve] does on a cancelled context, and returns
+// Serve's error.
+func Start(s Server) (lis net.Listener, stop func() error, err error) {
+	if s.Listener == nil {
+		if s.Listener, err = net.Listen("tcp", s.Addr); err != nil {
+			return nil, nil, fmt.Errorf("cannot listen: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, s) }()
+	var once sync.Once
+	var serveErr error
+	return s.Listener, func() error {
+		once.Do(func() { cancel(); serveErr = <-done })
+		return serveErr
+	}, nil
 }

@@ -36,7 +36,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/grpclabs/labs/ch02-grpc-core/errors/exercise"
@@ -128,33 +127,19 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 	l := pick(cfg.impl, users)
 
 	// The gRPC backend, in this process, on a port of its own.
-	nt := demo.NetFrom(ctx)
-	lis, err := nt.Listen("127.0.0.1:0")
+	conn, stop, err := demo.NetFrom(ctx).Serve(demo.Server{
+		Register: func(g *grpc.Server) { errlabv1.RegisterUserServiceServer(g, l.server) },
+		Options:  []grpc.ServerOption{grpc.UnaryInterceptor(flaky(cfg.flaky, out))},
+	}, grpc.WithUnaryInterceptor(l.retry))
 	if err != nil {
-		return fmt.Errorf("cannot listen for gRPC: %w", err)
+		return fmt.Errorf("the gRPC backend: %w", err)
 	}
-	backendCtx, stopBackend := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer stopBackend()
-	wg.Go(func() {
-		_ = demo.Serve(backendCtx, demo.Server{
-			Listener: lis, Grace: time.Second,
-			Register: func(g *grpc.Server) { errlabv1.RegisterUserServiceServer(g, l.server) },
-			Options:  []grpc.ServerOption{grpc.UnaryInterceptor(flaky(cfg.flaky, out))},
-		})
-	})
-	conn, err := nt.NewClient(lis.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(l.retry))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	defer stop()
+	backendAddr := conn.Target()
 	gw := l.gateway(errlabv1.NewUserServiceClient(conn))
 
 	if cfg.once {
-		fmt.Fprintf(out, "errgateway -once (impl=%s): %d requests through the gateway, gRPC backend on %s\n", cfg.impl, len(onceRequests), lis.Addr())
+		fmt.Fprintf(out, "errgateway -once (impl=%s): %d requests through the gateway, gRPC backend on %s\n", cfg.impl, len(onceRequests), backendAddr)
 		var failed []string
 		for _, r := range onceRequests {
 			req := httptest.NewRequestWithContext(ctx, http.MethodGet, r.path, nil)
@@ -181,12 +166,12 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 		return nil
 	}
 
-	hl, err := nt.Listen(cfg.http)
+	hl, err := demo.NetFrom(ctx).Listen(cfg.http)
 	if err != nil {
 		return fmt.Errorf("cannot listen for HTTP: %w", err)
 	}
 	hs := &http.Server{Handler: gw, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(out, "listening on %s (impl=%s, HTTP gateway, gRPC backend on %s; try: curl -i http://%s/users/nobody)\n", hl.Addr(), cfg.impl, lis.Addr(), hl.Addr())
+	fmt.Fprintf(out, "listening on %s (impl=%s, HTTP gateway, gRPC backend on %s; try: curl -i http://%s/users/nobody)\n", hl.Addr(), cfg.impl, backendAddr, hl.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(hl) }()
 	select {

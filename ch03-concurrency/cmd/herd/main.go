@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	syncprimsv1 "github.com/grpclabs/labs/ch03-concurrency/gen/syncprims/v1"
 	"github.com/grpclabs/labs/ch03-concurrency/syncprims/exercise"
@@ -93,21 +92,12 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 	out := stdio.Out
 
 	nt := demo.NetFrom(ctx)
-	lis, err := nt.Listen("127.0.0.1:0")
-	if err != nil {
-		return err
-	}
 	backend := &slowBackend{latency: *latency}
-	srv := grpc.NewServer()
-	syncprimsv1.RegisterBackendServiceServer(srv, backend)
-	go func() { _ = srv.Serve(lis) }()
-	defer srv.Stop()
-
-	conn, err := nt.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, stop, err := nt.Serve(demo.Server{Register: func(s *grpc.Server) { syncprimsv1.RegisterBackendServiceServer(s, backend) }})
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer stop()
 	load := solution.BackendLoader(syncprimsv1.NewBackendServiceClient(conn))
 
 	fmt.Fprintf(out, "%d concurrent Gets of one cold key, backend latency %v (impl=%s)\n", *n, *latency, *which)

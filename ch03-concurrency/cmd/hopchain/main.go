@@ -23,7 +23,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/grpclabs/labs/ch03-concurrency/deadlines/exercise"
@@ -186,28 +185,17 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 	return failed
 }
 
-// start serves h on a loopback port the kernel picks, with the lab's
-// interceptors, and dials it.
+// start serves h with the lab's interceptors on a fresh port of nt (or an
+// in-memory address) and dials it.
 func start(nt *demo.Net, h hopv1.HopServiceServer, im impl, reached *atomic.Int32) (*grpc.ClientConn, func(), error) {
-	lis, err := nt.Listen("127.0.0.1:0")
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen: %w", err)
-	}
 	count := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		reached.Add(1)
 		return handler(ctx, req)
 	}
-	// WaitForHandlers: Stop returns only after every handler did, so
-	// nothing prints after run returned.
-	srv := grpc.NewServer(grpc.WaitForHandlers(true), grpc.ChainUnaryInterceptor(count, im.server()))
-	hopv1.RegisterHopServiceServer(srv, h)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := nt.NewClient(lis.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(im.client()))
-	if err != nil {
-		srv.Stop()
-		return nil, nil, fmt.Errorf("dial: %w", err)
-	}
-	return conn, func() { _ = conn.Close(); srv.Stop() }, nil
+	return nt.Serve(demo.Server{
+		Register: func(s *grpc.Server) { hopv1.RegisterHopServiceServer(s, h) },
+		// WaitForHandlers: the stop returns only after every handler did,
+		// so nothing prints after run returned.
+		Options: []grpc.ServerOption{grpc.WaitForHandlers(true), grpc.ChainUnaryInterceptor(count, im.server())},
+	}, grpc.WithUnaryInterceptor(im.client()))
 }

@@ -25,7 +25,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/grpclabs/labs/ch03-concurrency/channels/exercise"
@@ -201,20 +200,11 @@ func (b *backend) Quote(ctx context.Context, req *pricev1.QuoteRequest) (*pricev
 	return &pricev1.QuoteResponse{Sku: req.GetSku(), Cents: b.cents, Backend: b.name}, nil
 }
 
-// start serves b on a port the kernel picks (or an in-memory one) and dials it.
+// start serves b on a fresh port of nt (or an in-memory address) and dials it.
 func start(nt *demo.Net, b *backend) (pricev1.PriceServiceClient, func(), error) {
-	lis, err := nt.Listen("127.0.0.1:0")
+	conn, stop, err := nt.Serve(demo.Server{Register: func(s *grpc.Server) { pricev1.RegisterPriceServiceServer(s, b) }})
 	if err != nil {
-		return nil, nil, fmt.Errorf("listen: %w", err)
+		return nil, nil, err
 	}
-	srv := grpc.NewServer()
-	pricev1.RegisterPriceServiceServer(srv, b)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := nt.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		srv.Stop()
-		return nil, nil, fmt.Errorf("dial: %w", err)
-	}
-	// Close the client first, then stop the server (see LABS.md).
-	return pricev1.NewPriceServiceClient(conn), func() { _ = conn.Close(); srv.Stop() }, nil
+	return pricev1.NewPriceServiceClient(conn), stop, nil
 }
