@@ -74,25 +74,25 @@ type impl struct {
 
 var (
 	solutionImpl = impl{
-			server: func(l *slog.Logger) ([]grpc.ServerOption, metricsText) {
-				m := solution.NewMetrics(demoBuckets, nil)
-				return solution.ServerOptions(l, nil, solution.NewAuth(demoTokens, demoPolicy), m), m
-			},
-			dial: []grpc.DialOption{
-				grpc.WithChainUnaryInterceptor(solution.UnaryClientRequestID(nil), solution.UnaryClientTimeout(5*time.Second)),
-				grpc.WithStreamInterceptor(solution.StreamClientRequestID(nil)),
-			},
-		}
+		server: func(l *slog.Logger) ([]grpc.ServerOption, metricsText) {
+			m := solution.NewMetrics(demoBuckets, nil)
+			return solution.ServerOptions(l, nil, solution.NewAuth(demoTokens, demoPolicy), m), m
+		},
+		dial: []grpc.DialOption{
+			grpc.WithChainUnaryInterceptor(solution.UnaryClientRequestID(nil), solution.UnaryClientTimeout(5*time.Second)),
+			grpc.WithStreamInterceptor(solution.StreamClientRequestID(nil)),
+		},
+	}
 	exerciseImpl = impl{
-			server: func(l *slog.Logger) ([]grpc.ServerOption, metricsText) {
-				m := exercise.NewMetrics(demoBuckets, nil)
-				return exercise.ServerOptions(l, nil, exercise.NewAuth(demoTokens, demoPolicy), m), m
-			},
-			dial: []grpc.DialOption{
-				grpc.WithChainUnaryInterceptor(exercise.UnaryClientRequestID(nil), exercise.UnaryClientTimeout(5*time.Second)),
-				grpc.WithStreamInterceptor(exercise.StreamClientRequestID(nil)),
-			},
-		}
+		server: func(l *slog.Logger) ([]grpc.ServerOption, metricsText) {
+			m := exercise.NewMetrics(demoBuckets, nil)
+			return exercise.ServerOptions(l, nil, exercise.NewAuth(demoTokens, demoPolicy), m), m
+		},
+		dial: []grpc.DialOption{
+			grpc.WithChainUnaryInterceptor(exercise.UnaryClientRequestID(nil), exercise.UnaryClientTimeout(5*time.Second)),
+			grpc.WithStreamInterceptor(exercise.StreamClientRequestID(nil)),
+		},
+	}
 )
 
 func run(ctx context.Context, args []string, stdio demo.IO) error {
