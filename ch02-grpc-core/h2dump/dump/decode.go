@@ -3,6 +3,7 @@ package dump
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -32,15 +33,21 @@ type Options struct {
 	MaxMessage int
 	// Start is time zero for the timestamps; zero means when New is called.
 	Start time.Time
+	// Buffer, when above 0, puts an [Output] of that many bytes between
+	// the dump and Out, so a reader that stops reading (a paused pager, a
+	// FIFO nobody reads) costs dropped dump lines, never a stall. Close
+	// the Dumper to write out what is left.
+	Buffer int
 }
 
 // Dumper prints the frames of any number of connections to one writer,
 // numbering frames and connections in the order it sees them.
 type Dumper struct {
-	o     Options
-	mu    sync.Mutex // guards out, seq, conns
-	seq   int
-	conns int
+	o      Options
+	output *Output    // nil unless Options.Buffer > 0
+	mu     sync.Mutex // guards seq, conns and the order of what is written
+	seq    int
+	conns  int
 }
 
 // New returns a Dumper.
@@ -51,7 +58,33 @@ func New(o Options) *Dumper {
 	if o.Start.IsZero() {
 		o.Start = time.Now()
 	}
-	return &Dumper{o: o}
+	d := &Dumper{o: o}
+	if o.Buffer > 0 {
+		d.output = NewOutput(o.Out, o.Buffer, d.droppedNotice)
+		d.o.Out = d.output
+	}
+	return d
+}
+
+// Close writes out what the dump's buffer still holds, for as long as ctx
+// allows, and says how many records a slow reader cost (0 without
+// Options.Buffer).
+func (d *Dumper) Close(ctx context.Context) (dropped int64, err error) {
+	if d.output == nil {
+		return 0, nil
+	}
+	err = d.output.Close(ctx)
+	return d.output.Dropped(), err
+}
+
+// droppedNotice is the line an Output writes when its reader caught up.
+func (d *Dumper) droppedNotice(n int64) []byte {
+	text := fmt.Sprintf("dump output fell behind its reader: %d records dropped here (the proxy forwarded every byte)", n)
+	if d.o.JSON {
+		b, _ := json.Marshal(map[string]any{"event": "output_dropped", "dropped": n, "message": text})
+		return append(b, '\n')
+	}
+	return []byte("== " + text + "\n")
 }
 
 // grpc-go's fixed PING payloads (internal/transport in grpc-go v1.85.0):
@@ -81,6 +114,7 @@ type Conn struct {
 	maxFrame     [2]uint32       // largest payload the sender may use
 	bytes        [2]int64
 	frames       int
+	ended        [2]string // how a direction ended, when not cleanly
 	notedTODO    map[string]bool
 }
 
@@ -178,7 +212,13 @@ func (c *Conn) Dropped(at time.Time, reason string) {
 		map[string]any{"reason": reason})
 }
 
-// Close prints a summary: bytes each way, frames, and streams cut short.
+// Ended records how the connection ended in direction dir, when that was
+// not a clean close (a reset, a failed write); Close reports it.
+func (c *Conn) Ended(dir Dir, how string) { c.ended[dir] = how }
+
+// Close prints a summary: bytes each way, frames, streams cut short, a
+// frame the connection ended in the middle of, and how it ended when that
+// was not a clean close.
 func (c *Conn) Close(at time.Time) {
 	var notes []string
 	for id, si := range c.streams {
@@ -189,11 +229,45 @@ func (c *Conn) Close(at time.Time) {
 		}
 	}
 	sort.Strings(notes)
+	for dir := range 2 {
+		if cut := c.cutShort(Dir(dir)); cut != "" {
+			notes = append(notes, cut)
+		}
+	}
+	for dir := range 2 {
+		if c.ended[dir] != "" {
+			notes = append(notes, c.ended[dir])
+		}
+	}
 	text := fmt.Sprintf("conn %d: closed after %d frames; %d bytes c→s, %d bytes s→c", c.id, c.frames, c.bytes[C2S], c.bytes[S2C])
 	for _, n := range notes {
 		text += "\n      " + n
 	}
 	c.event(at, "close", text, map[string]any{"frames": c.frames, "bytes_c2s": c.bytes[C2S], "bytes_s2c": c.bytes[S2C], "notes": notes})
+}
+
+// cutShort describes the bytes of direction dir that were still waiting
+// to make a whole frame (or preface) when the connection ended.
+func (c *Conn) cutShort(dir Dir) string {
+	ds := c.dirs[dir]
+	if c.stopped || ds.stopped {
+		return "" // the dump had given up on these bytes already
+	}
+	switch {
+	case ds.skip > 0:
+		return fmt.Sprintf("%s: the connection ended inside a skipped frame payload, %d bytes short", dir, ds.skip)
+	case len(ds.buf) == 0:
+		return ""
+	case !ds.started && dir == C2S:
+		return fmt.Sprintf("%s: the connection ended inside the client preface: %d of its %d bytes", dir, len(ds.buf), len(h2.ClientPreface))
+	case len(ds.buf) < h2.HeaderLen:
+		return fmt.Sprintf("%s: the last frame is cut short: %d of its 9 header bytes arrived", dir, len(ds.buf))
+	}
+	h, err := c.d.o.Impl.ParseFrameHeader(ds.buf[:h2.HeaderLen])
+	if err != nil {
+		return fmt.Sprintf("%s: the last frame is cut short: %d bytes of it arrived", dir, len(ds.buf))
+	}
+	return fmt.Sprintf("%s: the last frame is cut short: %v on stream %d announced %d payload bytes, %d arrived", dir, h.Type, h.StreamID, h.Length, len(ds.buf)-h2.HeaderLen)
 }
 
 // step decodes at most one unit (preface or frame); false means it needs more bytes.
@@ -244,6 +318,7 @@ func (c *Conn) step(dir Dir, at time.Time) bool {
 		ds.buf = ds.buf[h2.HeaderLen:]
 		ds.skip = int(h.Length)
 		f.errorf("%v; payload skipped", bad)
+		c.frames++ // a frame, if a bad one: the closing count includes it
 		c.emit(at, dir, f)
 		c.countError(dir, at)
 		return true

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -329,5 +332,139 @@ func TestFramerBuiltConnection(t *testing.T) {
 	}
 	if strings.Contains(got, `"errors"`) {
 		t.Errorf("a valid connection gave errors:\n%s", got)
+	}
+}
+
+// stuckWriter blocks every Write until released, like a FIFO nobody reads
+// or a paused pager.
+type stuckWriter struct {
+	release chan struct{}
+	syncBuffer
+}
+
+func (w *stuckWriter) Write(p []byte) (int, error) {
+	<-w.release
+	return w.syncBuffer.Write(p)
+}
+
+// TestOutputNeverBlocks: a writer that stops reading costs dropped
+// records, counted and reported once it reads again; Write never waits.
+func TestOutputNeverBlocks(t *testing.T) {
+	w := &stuckWriter{release: make(chan struct{})}
+	o := dump.NewOutput(w, 100, func(n int64) []byte { return fmt.Appendf(nil, "dropped %d\n", n) })
+	for i := range 50 {
+		o.Write(fmt.Appendf(nil, "record %02d\n", i)) // returns although w is stuck
+	}
+	if got := o.Dropped(); got < 40 {
+		t.Errorf("Dropped = %d after 50 records of 10 bytes into 100 (one write in flight); want at least 40", got)
+	}
+	close(w.release)
+	if err := o.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	out := w.String()
+	if !strings.HasPrefix(out, "record 00\n") || !strings.Contains(out, fmt.Sprintf("dropped %d\n", o.Dropped())) {
+		t.Errorf("output %q: want the first records, then the drop notice", out)
+	}
+	o.Write([]byte("after close\n"))
+	if strings.Contains(w.String(), "after close") {
+		t.Error("a record written after Close was printed")
+	}
+}
+
+// TestOutputCloseGivesUp: Close waits for a stuck reader only as long as
+// its context allows.
+func TestOutputCloseGivesUp(t *testing.T) {
+	w := &stuckWriter{release: make(chan struct{})}
+	defer close(w.release)
+	o := dump.NewOutput(w, 0, nil)
+	o.Write([]byte("x\n"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := o.Close(ctx); err == nil {
+		t.Error("Close with a stuck reader and a done context returned nil, want the context's error")
+	}
+}
+
+// TestStuckOutputDoesNotStallConnections: with the dump's reader stuck, new
+// connections are still accepted and forwarded, and the dump says what it
+// lost once the reader is back.
+func TestStuckOutputDoesNotStallConnections(t *testing.T) {
+	w := &stuckWriter{release: make(chan struct{})}
+	d := dump.New(dump.Options{Impl: solution.Impl(), Out: w, Buffer: 512})
+	addr, done := startProxy(t, &dump.Proxy{Target: echoServer(t), Dumper: d})
+	for range 3 { // each connection's dump is more than the buffer holds
+		roundTrip(t, addr, []byte(h2.ClientPreface), bytes.Repeat([]byte{0, 0, 0, 4, 0, 0, 0, 0, 0}, 20))
+		wait(t, done)
+	}
+	close(w.release)
+	dropped, err := d.Close(t.Context())
+	if err != nil || dropped == 0 {
+		t.Fatalf("Close = %d dropped, %v; want some records dropped", dropped, err)
+	}
+	if want := fmt.Sprintf("%d records dropped here", dropped); !strings.Contains(w.String(), want) {
+		t.Errorf("the dump should say %q once its reader is back; got:\n%s", want, w.String())
+	}
+}
+
+// TestServerResetReachesClient: a server that resets its connection makes
+// the proxy reset the client's, and the dump says so (not a clean close).
+func TestServerResetReachesClient(t *testing.T) {
+	l := listen(t)
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	wg.Go(func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		buf := make([]byte, len(h2.ClientPreface))
+		io.ReadFull(c, buf)
+		c.(*net.TCPConn).SetLinger(0) // close with RST
+		c.Close()
+	})
+	out := &syncBuffer{}
+	addr, done := startProxy(t, &dump.Proxy{Target: l.Addr().String(), Dumper: newDumper(out, false)})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(h2.ClientPreface)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Read(make([]byte, 1))
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the client read %v after the server reset; want ECONNRESET passed on, not a clean close", err)
+	}
+	wait(t, done)
+	if !strings.Contains(out.String(), "the server's side failed") || !strings.Contains(out.String(), "reset the client's connection") {
+		t.Errorf("the closing summary should say the server reset the connection; got:\n%s", out)
+	}
+}
+
+// TestClosingSummary: the count includes frames with bad headers, and a
+// frame the connection ended in the middle of is named.
+func TestClosingSummary(t *testing.T) {
+	frame := func(length uint32, typ h2.FrameType, id uint32, payload []byte) []byte {
+		b := []byte{byte(length >> 16), byte(length >> 8), byte(length), byte(typ), 0, 0, 0, 0, 0}
+		binary.BigEndian.PutUint32(b[5:], id)
+		return append(b, payload...)
+	}
+	c2s := []byte(h2.ClientPreface)
+	c2s = append(c2s, frame(0, h2.FrameSettings, 0, nil)...)
+	c2s = append(c2s, frame(7, h2.FramePing, 0, make([]byte, 7))...) // a bad header: PING must be 8 bytes
+	c2s = append(c2s, frame(100, h2.FrameData, 1, make([]byte, 40))...)
+	var out bytes.Buffer
+	newDumper(&out, false).Replay([]dump.Chunk{{Dir: dump.C2S, Data: c2s}, {Dir: dump.S2C, Data: []byte{0, 0, 0, 4}}})
+	s := out.String()
+	for _, want := range []string{
+		"closed after 2 frames", // SETTINGS and the bad PING; the DATA never completed
+		"c2s: the last frame is cut short: DATA on stream 1 announced 100 payload bytes, 40 arrived",
+		"s2c: the last frame is cut short: 4 of its 9 header bytes arrived",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the dump should say %q; got:\n%s", want, s)
+		}
 	}
 }

@@ -25,7 +25,8 @@ type Proxy struct {
 	// connection stops, and forwarding never waits. 0 means 1024.
 	Queue int
 	// Record, if set, is called from each connection's decoder goroutine
-	// with every chunk: how the testdata recordings are made.
+	// with every chunk (valid only during the call): how the testdata
+	// recordings are made.
 	Record func(conn int, dir Dir, b []byte, at time.Time)
 	// ConnDone, if set, is called when a connection's decoder has finished.
 	ConnDone func(conn int)
@@ -34,7 +35,7 @@ type Proxy struct {
 type chunk struct {
 	dir Dir
 	at  time.Time
-	b   []byte
+	b   *[]byte // from chunkPool
 }
 
 // Serve accepts connections on lis until ctx ends, then closes the listener
@@ -61,6 +62,7 @@ func (p *Proxy) Serve(ctx context.Context, lis net.Listener) error {
 }
 
 func (p *Proxy) handle(ctx context.Context, client net.Conn) {
+	accepted := time.Now()
 	dial := p.Dial
 	if dial == nil {
 		var d net.Dialer
@@ -69,19 +71,16 @@ func (p *Proxy) handle(ctx context.Context, client net.Conn) {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	server, err := dial(dctx, "tcp", p.Target)
 	cancel()
-	if err != nil && p.Dumper == nil {
-		client.Close()
-		return
-	}
 	if err != nil {
-		conn := p.Dumper.NewConn(client.RemoteAddr().String(), p.Target, time.Now())
-		conn.event(time.Now(), "dial_error", fmt.Sprintf("conn %d: cannot reach %s: %v; closing the client's connection", conn.id, p.Target, err), map[string]any{"error": err.Error()})
+		if p.Dumper != nil {
+			conn := p.Dumper.NewConn(client.RemoteAddr().String(), p.Target, accepted)
+			conn.event(time.Now(), "dial_error", fmt.Sprintf("conn %d: cannot reach %s: %v; closing the client's connection", conn.id, p.Target, err), map[string]any{"error": err.Error()})
+			if p.ConnDone != nil {
+				p.ConnDone(conn.id)
+			}
+		}
 		client.Close()
 		return
-	}
-	var conn *Conn
-	if p.Dumper != nil {
-		conn = p.Dumper.NewConn(client.RemoteAddr().String(), server.RemoteAddr().String(), time.Now())
 	}
 	queue := p.Queue
 	if queue <= 0 {
@@ -89,35 +88,41 @@ func (p *Proxy) handle(ctx context.Context, client net.Conn) {
 	}
 	q := make(chan chunk, queue)
 	var dropped atomic.Bool
-	if conn == nil {
+	if p.Dumper == nil {
 		dropped.Store(true) // nothing to decode: never tee
 	}
+	var ends [2]string // how each direction ended, when it was not a clean close
 
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	wg.Go(func() { // the decoder: the only goroutine that touches conn
-		if conn == nil {
+		if p.Dumper == nil {
 			for range q {
 			}
 			return
 		}
+		// Made here, not before forwarding starts: the dump's output must
+		// never delay a connection.
+		conn := p.Dumper.NewConn(client.RemoteAddr().String(), server.RemoteAddr().String(), accepted)
 		stopped := false
 		for ch := range q {
-			if stopped {
-				continue
-			}
-			if dropped.Load() {
+			if !stopped && dropped.Load() {
 				stopped = true
 				conn.Dropped(ch.at, fmt.Sprintf("the decoder fell more than %d chunks behind", queue))
-				continue
 			}
-			if p.Record != nil {
-				p.Record(conn.id, ch.dir, ch.b, ch.at)
+			if !stopped {
+				if p.Record != nil {
+					p.Record(conn.id, ch.dir, *ch.b, ch.at)
+				}
+				conn.Feed(ch.dir, *ch.b, ch.at)
 			}
-			conn.Feed(ch.dir, ch.b, ch.at)
+			chunkPool.Put(ch.b)
 		}
 		if dropped.Load() && !stopped {
 			conn.Dropped(time.Now(), fmt.Sprintf("the decoder fell more than %d chunks behind", queue))
+		}
+		for dir, how := range ends {
+			conn.Ended(Dir(dir), how)
 		}
 		conn.Close(time.Now())
 		if p.ConnDone != nil {
@@ -136,8 +141,8 @@ func (p *Proxy) handle(ctx context.Context, client net.Conn) {
 		}
 	})
 	var copies sync.WaitGroup
-	copies.Go(func() { p.pipe(server, client, C2S, q, &dropped, closeBoth) })
-	copies.Go(func() { p.pipe(client, server, S2C, q, &dropped, closeBoth) })
+	copies.Go(func() { ends[C2S] = p.pipe(server, client, C2S, q, &dropped, closeBoth) })
+	copies.Go(func() { ends[S2C] = p.pipe(client, server, S2C, q, &dropped, closeBoth) })
 	copies.Wait()
 	closeBoth()
 	close(done)
@@ -148,32 +153,58 @@ func (p *Proxy) handle(ctx context.Context, client net.Conn) {
 // pipe copies src to dst. The copy for the decoder is queued before the
 // write, so a reply can never reach the decoder ahead of its request, and
 // it is queued without waiting: a full queue drops the dump, not the bytes.
-func (p *Proxy) pipe(dst, src net.Conn, dir Dir, q chan<- chunk, dropped *atomic.Bool, closeBoth func()) {
-	buf := make([]byte, 32<<10)
+// It returns how the direction ended when that was not a clean close.
+func (p *Proxy) pipe(dst, src net.Conn, dir Dir, q chan<- chunk, dropped *atomic.Bool, closeBoth func()) string {
+	buf := make([]byte, chunkSize)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			if !dropped.Load() {
 				select {
-				case q <- chunk{dir: dir, at: time.Now(), b: append([]byte(nil), buf[:n]...)}:
+				case q <- chunk{dir: dir, at: time.Now(), b: copyChunk(buf[:n])}:
 				default:
 					dropped.Store(true)
 				}
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				closeBoth()
-				return
+				if errors.Is(werr, net.ErrClosed) {
+					return "" // the other direction closed both
+				}
+				return fmt.Sprintf("%s could not be passed on (%v)", dir.sender(), werr)
 			}
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				// Pass the half-close on: the peer may still answer.
 				if cw, ok := dst.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
-					return
+					return ""
 				}
+				closeBoth()
+				return ""
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return "" // closed by the other direction or a shutdown
+			}
+			// A reset (or any other failure) is passed on as a reset, so
+			// the other end learns what its peer learnt, not a clean close.
+			if tc, ok := dst.(interface{ SetLinger(int) error }); ok {
+				_ = tc.SetLinger(0)
 			}
 			closeBoth()
-			return
+			return fmt.Sprintf("the %s's side failed (%v); the proxy reset the %s's connection in turn", dir.sender(), err, dir.other().sender())
 		}
 	}
+}
+
+// chunkSize is the largest read the proxy makes; copies for the decoder
+// come from a pool, so a busy connection does not allocate per read.
+const chunkSize = 32 << 10
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+
+func copyChunk(b []byte) *[]byte {
+	p := chunkPool.Get().(*[]byte)
+	*p = append((*p)[:0], b...)
+	return p
 }

@@ -4,7 +4,6 @@
 package demotest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -51,34 +50,34 @@ type Program struct {
 }
 
 // Start runs run with args in the background and waits until it prints
-// "listening on ADDR". The test's cleanup stops it (if the test did not)
-// and fails the test if it does not return within Guard.
+// "listening on ADDR" on stdout or stderr. The test's cleanup stops it (if
+// the test did not) and fails the test if it does not return within Guard.
 func Start(t testing.TB, run demo.RunFunc, args ...string) *Program {
 	t.Helper()
+	return StartWith(t, Config{}, run, args...)
+}
+
+// Config changes how [StartWith] runs a program.
+type Config struct {
+	// Stdout, when set, receives the program's standard output instead of
+	// Program.Stdout: a test of what a program does when its reader stops
+	// reading passes a writer that blocks. The "listening on" line is then
+	// looked for on stderr only.
+	Stdout io.Writer
+}
+
+// StartWith is [Start] with a Config.
+func StartWith(t testing.TB, cfg Config, run demo.RunFunc, args ...string) *Program {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
 	p := &Program{Stdout: &Buffer{}, Stderr: &Buffer{}, stop: cancel, done: make(chan error, 1)}
-	go func() {
-		err := run(ctx, args, demo.IO{In: strings.NewReader(""), Out: pw, Err: p.Stderr})
-		pw.Close()
-		p.done <- err
-	}()
 	addr := make(chan string, 1)
+	var stdout io.Writer = &lines{buf: p.Stdout, addr: addr}
+	if cfg.Stdout != nil {
+		stdout = cfg.Stdout
+	}
 	go func() {
-		defer close(addr)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			line := sc.Text()
-			p.Stdout.Write([]byte(line + "\n"))
-			if a, ok := strings.CutPrefix(line, "listening on "); ok {
-				a, _, _ = strings.Cut(a, " ") // the banner follows the address
-				select {
-				case addr <- a:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, pr)
+		p.done <- run(ctx, args, demo.IO{In: strings.NewReader(""), Out: stdout, Err: &lines{buf: p.Stderr, addr: addr}})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -89,18 +88,44 @@ func Start(t testing.TB, run demo.RunFunc, args ...string) *Program {
 		}
 	})
 	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatalf("%v: the program ended without printing \"listening on\"; stderr:\n%s", args, p.Stderr)
-		}
-		p.Addr = a
+	case p.Addr = <-addr:
 	case err := <-p.done:
 		p.done <- err
-		t.Fatalf("%v: the program returned %v before listening; stderr:\n%s", args, err, p.Stderr)
+		t.Fatalf("%v: the program returned %v before printing \"listening on\"; stderr:\n%s", args, err, p.Stderr)
 	case <-time.After(Guard):
 		t.Fatalf("%v: no \"listening on\" line within %v; stderr:\n%s", args, Guard, p.Stderr)
 	}
 	return p
+}
+
+// lines copies a program's output to buf and sends the address of its
+// first "listening on ADDR (banner)" line to addr.
+type lines struct {
+	buf     *Buffer
+	addr    chan<- string
+	mu      sync.Mutex
+	partial []byte
+}
+
+func (l *lines) Write(b []byte) (int, error) {
+	l.buf.Write(b)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.partial = append(l.partial, b...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if a, ok := strings.CutPrefix(string(l.partial[:i]), "listening on "); ok {
+			a, _, _ = strings.Cut(a, " ") // the banner follows the address
+			select {
+			case l.addr <- a:
+			default:
+			}
+		}
+		l.partial = l.partial[i+1:]
+	}
 }
 
 // Signal sends the program its stop signal (cancels its context) without
