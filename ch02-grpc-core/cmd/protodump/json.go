@@ -82,7 +82,10 @@ func (j *jsonWriter) key(k string) {
 
 func (j *jsonWriter) str(k, v string) { j.key(k); j.o.Write(appendJSONString(j.buf[:0], v)) }
 
-func (j *jsonWriter) int(k string, v int) { j.key(k); j.o.Write(strconv.AppendInt(j.buf[:0], int64(v), 10)) }
+func (j *jsonWriter) int(k string, v int) {
+	j.key(k)
+	j.o.Write(strconv.AppendInt(j.buf[:0], int64(v), 10))
+}
 
 // quoted writes a number as a JSON string, as 64-bit numbers are.
 func (j *jsonWriter) quoted(k string, num []byte) {
