@@ -73,7 +73,7 @@ type tee struct {
 	mu      sync.Mutex
 	chunks  []chunk
 	limit   int
-	dropped bool  // the queue overflowed: the dump of this conn stops
+	dropped bool // the queue overflowed: the dump of this conn stops
 	timer   *time.Timer
 }
 

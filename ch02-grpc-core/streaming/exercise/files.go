@@ -66,6 +66,6 @@ func syncDir(dir string) {
 }
 
 var (
-	_ = syncDir                // used by your Upload
+	_ = syncDir               // used by your Upload
 	_ = backend.CreatePartial // and this
 )
