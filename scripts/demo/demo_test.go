@@ -5,6 +5,11 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -19,7 +24,69 @@ import (
 	"github.com/grpclabs/labs/scripts/demo/demotest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// roleEnv makes the test binary play a part in TestStopWithParent.
+const roleEnv = "DEMO_TEST_ROLE"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(roleEnv) {
+	case "parent": // start the child, wait until it watches us, then die
+		ready, w, err := os.Pipe()
+		if err != nil {
+			os.Exit(3)
+		}
+		child := exec.Command(os.Args[0])
+		child.Env = append(os.Environ(), roleEnv+"=child")
+		child.Stdout, child.ExtraFiles = os.Stdout, []*os.File{w}
+		if err := child.Start(); err != nil {
+			os.Exit(3)
+		}
+		w.Close()
+		io.ReadAll(ready) // the child closes its end once it watches
+		os.Exit(0)        // orphan it
+	case "child":
+		ctx := demo.StopWithParent(context.Background(), 10*time.Millisecond)
+		os.NewFile(3, "ready").Close()
+		<-ctx.Done()
+		fmt.Println("stopped:", context.Cause(ctx))
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// TestStopWithParent: a program whose parent (go run) dies stops by
+// itself, as `go run ... &` then `kill %1` needs: go run does not pass
+// SIGTERM on. Real processes: a parent that starts a child and exits.
+func TestStopWithParent(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("a parent's exit is not seen on Windows (see stopWithParent)")
+	}
+	out, w, err := os.Pipe() // not StdoutPipe: Wait would close it with the parent
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), roleEnv+"=parent")
+	cmd.Stdout = w
+	err = cmd.Run()
+	w.Close() // the orphan holds the only write end left
+	if err != nil {
+		t.Fatalf("the parent: %v", err)
+	}
+	line := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(out) // until the orphan exits too
+		line <- string(b)
+	}()
+	select {
+	case got := <-line:
+		if !strings.HasPrefix(got, "stopped: parent process exited") {
+			t.Errorf("the orphaned child printed %q, want it to stop because its parent exited", got)
+		}
+	case <-time.After(demotest.Guard):
+		t.Fatalf("the child did not stop within %v of its parent's exit", demotest.Guard)
+	}
+}
 
 // serveRun is a minimal program: a server with one named health service.
 func serveRun(grace time.Duration) demo.RunFunc {

@@ -17,6 +17,14 @@
 // lines about connections carry "event" instead. -impl=exercise runs your lab code
 // (ch02-grpc-core/h2dump/exercise) instead of the solution; -replay FILE
 // dumps a recording (ch02-grpc-core/h2dump/testdata/*.h2rec) without a network.
+//
+// stdout is the dump and nothing else; the tool's own lines (listening on
+// ADDR, what it dropped) go to stderr. A stdout nobody reads (a paused
+// pager, a FIFO without a reader) never stalls the traffic: up to -buffer
+// bytes of dump wait for it, beyond that whole records are dropped, and
+// the dump says how many once the reader is back. A reset on one side is
+// passed on to the other as a reset, and the closing summary says so, and
+// names a frame the connection ended in the middle of. Stop it with Ctrl-C.
 package main
 
 import (
