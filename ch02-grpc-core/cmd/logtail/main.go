@@ -108,8 +108,9 @@ func serveLogs(ctx context.Context, s demo.Server, srv streamingv1.LogServiceSer
 }
 
 // maxLine bounds one stored line: a file without newlines must not grow
-// a line without limit, and a line must fit a gRPC message.
-const maxLine = 64 << 10
+// a line without limit, and the store keeps 10 000 lines, so this bounds
+// its memory too (40 MB, even for -file /dev/zero).
+const maxLine = 4 << 10
 
 // tailFile appends f's lines to store, then polls f for more until ctx
 // ends. A trailing line without a newline waits for its newline. Polling
@@ -150,6 +151,16 @@ func tailFile(ctx context.Context, f *os.File, store *backend.LogStore, every ti
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		}
+		// A file truncated under us (logrotate's copytruncate) is read
+		// again from its start, instead of waiting past its end forever.
+		if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < pos {
+				if _, err := f.Seek(0, io.SeekStart); err != nil {
+					return err
+				}
+				partial = partial[:0]
+			}
 		}
 	}
 }

@@ -119,6 +119,17 @@ func TestTailFile(t *testing.T) {
 		if got := texts(); !slices.Equal(got, []string{"one", "two", "three", "four"}) {
 			t.Fatalf("after one poll: %q, want [one two three four]", got)
 		}
+		// Rotated by truncation: read again from the start.
+		if err := os.WriteFile(path, []byte("five\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		time.Sleep(time.Second) // the truncation is seen on one poll, read on the next
+		synctest.Wait()
+		if got := texts(); !slices.Equal(got, []string{"one", "two", "three", "four", "five"}) {
+			t.Fatalf("after the file was truncated and rewritten: %q, want five appended", got)
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
