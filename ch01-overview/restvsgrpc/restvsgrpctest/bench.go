@@ -92,15 +92,15 @@ func (g *gate) GetUser(ctx context.Context, req *userv1.GetUserRequest) (*userv1
 // connections the client dialled in total.
 func BenchmarkGetUser(b *testing.B, newHandler NewHandlerFunc, getUser GetUserFunc) {
 	for _, callers := range []int{1, 16} {
-		b.Run(fmt.Sprintf("HTTP1-JSON/callers=%d", callers), func(b *testing.B) {
+		b.Run(fmt.Sprintf("callers=%d/proto=HTTP1-JSON", callers), func(b *testing.B) {
 			benchHTTP(b, callers, newHandler, getUser)
 		})
-		b.Run(fmt.Sprintf("gRPC/callers=%d", callers), func(b *testing.B) {
+		b.Run(fmt.Sprintf("callers=%d/proto=gRPC", callers), func(b *testing.B) {
 			benchGRPC(b, callers, 0)
 		})
 		// A deadline travels as a grpc-timeout header whose value changes
 		// every call, so HPACK cannot index it: the price of a good habit.
-		b.Run(fmt.Sprintf("gRPC-deadline/callers=%d", callers), func(b *testing.B) {
+		b.Run(fmt.Sprintf("callers=%d/proto=gRPC-deadline", callers), func(b *testing.B) {
 			benchGRPC(b, callers, 5*time.Second)
 		})
 	}

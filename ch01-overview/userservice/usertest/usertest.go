@@ -93,22 +93,38 @@ func TestGetUser[S userv1.UserServiceServer](t *testing.T, newServer NewServerFu
 
 	t.Run("store_is_private", func(t *testing.T) {
 		// Called in process, no serialisation protects the store: neither the
-		// map handed to NewServer nor a returned response may alias it.
+		// caller's map, nor the messages in it, nor a returned response may
+		// alias the server's copy. Each way of sharing gets its own message,
+		// so a learner who copied only the map (maps.Clone) learns that the
+		// messages are shared too.
 		users := fixtures()
 		srv := newServer(users)
-		users["1"].Name = "changed by the caller after NewServer"
-		delete(users, "2")
-
-		resp, err := srv.GetUser(t.Context(), &userv1.GetUserRequest{UserId: "1"})
-		step1.Require(t, err)
-		if resp.GetName() != "Ada Lovelace" {
-			t.Fatalf("after the caller edited its map, GetUser(1).name = %q; NewServer must copy the users", resp.GetName())
+		get := func(id string) *userv1.GetUserResponse {
+			t.Helper()
+			resp, err := srv.GetUser(t.Context(), &userv1.GetUserRequest{UserId: id})
+			step1.Require(t, err)
+			return resp
 		}
-		resp.Name = "changed through a response"
-		again, err := srv.GetUser(t.Context(), &userv1.GetUserRequest{UserId: "1"})
-		step1.Require(t, err)
-		if again.GetName() != "Ada Lovelace" {
-			t.Fatalf("after editing a returned response, GetUser(1).name = %q; return a copy (proto.Clone)", again.GetName())
+
+		// 1. The map: the caller puts another message under a key.
+		users["2"] = &userv1.GetUserResponse{Name: "put into the caller's map after NewServer"}
+		if got := get("2").GetName(); got != "Alan Turing" {
+			t.Fatalf("after the caller stored a new message under users[\"2\"], GetUser(2).name = %q: the server still uses the caller's map. "+
+				"NewServer must copy the map, and the messages in it too: a map of pointers shares its messages", got)
+		}
+
+		// 2. The messages: the caller edits a message it still points to.
+		users["1"].Name = "edited through the caller's pointer after NewServer"
+		if got := get("1").GetName(); got != "Ada Lovelace" {
+			t.Fatalf("after the caller edited the message it passed as users[\"1\"], GetUser(1).name = %q: the map is copied but the messages are shared. "+
+				"maps.Clone copies only the *GetUserResponse pointers; NewServer must copy each message too (proto.Clone)", got)
+		}
+
+		// 3. The response: the caller edits what GetUser returned.
+		get("1").Name = "edited through a response"
+		if got := get("1").GetName(); got != "Ada Lovelace" {
+			t.Fatalf("after the caller edited a response, GetUser(1).name = %q: GetUser returns the stored message itself. "+
+				"Return a copy (proto.Clone)", got)
 		}
 	})
 }

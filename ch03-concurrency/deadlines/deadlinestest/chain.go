@@ -2,8 +2,12 @@ package deadlinestest
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"google.golang.org/grpc"
@@ -65,6 +69,8 @@ type hop struct {
 	handled       atomic.Int32         // calls that reached the hop's server
 	queries, logs atomic.Int32         // jobs started
 	stopped       map[string]chan stop // per job: it ended because its ctx did
+	mu            sync.Mutex
+	ended         []stop // every job's end (cause nil: it ran its full time), for failure messages
 	audits        chan auditRecord
 	nextEnded     chan codes.Code // this hop's call to the next hop returned, with this code
 	lab           Lab
@@ -80,17 +86,27 @@ func (h *hop) wait(ctx context.Context, job string, d time.Duration) error {
 	defer t.Stop()
 	select {
 	case <-t.C:
+		h.end(stop{job, nil, time.Now()})
 		return nil
 	case <-ctx.Done():
-		h.stopped[job] <- stop{job, context.Cause(ctx), time.Now()}
+		s := stop{job, context.Cause(ctx), time.Now()}
+		h.end(s)
+		h.stopped[job] <- s
 		return ctx.Err()
 	}
+}
+
+func (h *hop) end(s stop) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ended = append(h.ended, s)
 }
 
 func (h *hop) query(ctx context.Context, q string) (string, error) {
 	h.queries.Add(1)
 	if h.stuck {
 		time.Sleep(h.queryDelay)
+		h.end(stop{"query", nil, time.Now()})
 		return "too late from " + h.name, nil
 	}
 	if err := h.wait(ctx, "query", h.queryDelay); err != nil {
@@ -119,6 +135,22 @@ func (h *hop) audit(ctx context.Context, name string, code codes.Code) {
 	}
 	r.errAfterWork = ctx.Err()
 	h.audits <- r
+}
+
+// atDeadline is a next hop that answers DeadlineExceeded at the instant
+// its deadline passes, as grpc-go's client does when the server resets the
+// stream at that deadline. It wakes on its own timer, not on ctx, so it may
+// answer before or after ctx's own timer has fired.
+type atDeadline struct{}
+
+func (atDeadline) Call(ctx context.Context, _ *hopv1.CallRequest, _ ...grpc.CallOption) (*hopv1.CallResponse, error) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		<-ctx.Done()
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+	time.Sleep(time.Until(dl))
+	return nil, status.Error(codes.DeadlineExceeded, "hop C: stream reset at its deadline")
 }
 
 // chain is three hops, A -> B -> C, each a real gRPC server with the lab's
@@ -162,6 +194,38 @@ func newChain(t *testing.T, tr labkit.Transport, lab Lab, reserves [3]time.Durat
 	return ch
 }
 
+// took checks, on the bubble's exact clock, that the chain's call returned
+// want after start. If not, the message names what the call waited for:
+// every fake job that ended later than want, on which hop, and why.
+func (ch *chain) took(t *testing.T, start time.Time, want time.Duration, why string) {
+	t.Helper()
+	got := time.Since(start)
+	if got >= want && got <= want+time.Millisecond {
+		return
+	}
+	synctest.Wait() // let the jobs that ended at this instant record it
+	var late []string
+	for _, h := range []*hop{ch.a, ch.b, ch.c} {
+		h.mu.Lock()
+		for _, s := range h.ended {
+			at := s.at.Sub(start)
+			switch {
+			case at <= want:
+			case s.cause == nil:
+				late = append(late, fmt.Sprintf("hop %s's %s ran its full time, to %v", h.name, s.job, at))
+			default:
+				late = append(late, fmt.Sprintf("hop %s's %s ran until its context ended at %v (cause: %v)", h.name, s.job, at, s.cause))
+			}
+		}
+		h.mu.Unlock()
+	}
+	waited := "no query or log write on any hop ended after " + want.String()
+	if len(late) > 0 {
+		waited = "the call waited for: " + strings.Join(late, "; ")
+	}
+	t.Errorf("the call returned after %v, want %v: %s; %s", got, want, why, waited)
+}
+
 // count is a server interceptor that counts calls reaching the server.
 func count(n *atomic.Int32) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -197,13 +261,5 @@ func near(t *testing.T, what string, got, want time.Duration, why string) {
 	t.Helper()
 	if got > want || got < want-time.Millisecond {
 		t.Errorf("%s = %v, want %v: %s", what, got, want, why)
-	}
-}
-
-// took checks an elapsed time measured on a bubble's exact clock.
-func took(t *testing.T, got, want time.Duration, why string) {
-	t.Helper()
-	if got < want || got > want+time.Millisecond {
-		t.Errorf("the call returned after %v, want %v: %s", got, want, why)
 	}
 }

@@ -11,6 +11,7 @@ package deadlinestest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -120,6 +121,7 @@ func probeCall(t *testing.T, l Lab, step labkit.Step) {
 		Name:  "probe",
 		Query: func(context.Context, string) (string, error) { return "", nil },
 		Log:   func(context.Context, string) error { return nil },
+		Audit: func(context.Context, string, codes.Code) {}, AuditTimeout: auditTimeout,
 	})
 	_, err := h.Call(t.Context(), &hopv1.CallRequest{})
 	if labkit.IsTODO(err) {
@@ -143,7 +145,9 @@ func TestBudget(t *testing.T, l Lab) {
 				t.Fatalf("next hop's deadline = %v (set: %v), want the caller's deadline minus the 100ms reserve, %v", dl, ok, parent.Add(-100*time.Millisecond))
 			}
 			<-next.Done()
-			took(t, time.Since(start), 900*time.Millisecond, "the next hop's context ends when the reserve begins")
+			if got := time.Since(start); got != 900*time.Millisecond {
+				t.Errorf("the next hop's context ended after %v, want 900ms: when the 100ms reserve of the caller's 1s begins", got)
+			}
 			if ctx.Err() != nil {
 				t.Error("the caller's context ended together with the next hop's; the reserve must be left")
 			}
@@ -243,7 +247,10 @@ func TestChain(t *testing.T, l Lab) {
 
 	t.Run("fail_fast", func(t *testing.T) {
 		labkit.Bubble(t, func(t *testing.T) {
-			a, b, c := newHop("A", time.Hour, nil, time.Hour), newHop("B", 0, nil, 0), newHop("C", 0, nil, 0)
+			// A's own jobs are instant, so only B's budget decides this call.
+			// (With a slow A, B's failure must also cancel A's jobs: that is
+			// step 4, TestCascade/fail_fast.)
+			a, b, c := newHop("A", 0, nil, 0), newHop("B", 0, nil, 0), newHop("C", 0, nil, 0)
 			ch := newChain(t, labkit.Bufconn, l, reserves, a, b, c)
 			// 150ms: A keeps 100ms, so B gets 50ms, less than its own reserve.
 			ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
@@ -251,22 +258,22 @@ func TestChain(t *testing.T, l Lab) {
 			start := time.Now()
 			_, err := ch.client.Call(ctx, &hopv1.CallRequest{Query: "select 1"})
 			if step3.Check(t, err) == nil {
-				t.Fatal("the call succeeded although hop B had 50ms left and a 100ms reserve")
+				t.Fatal("the call succeeded, but hop B had 50ms left (the client's 150ms minus A's 100ms reserve), " +
+					"not more than its own 100ms reserve: B's call to Budget must fail and B must return that error")
 			}
-			took(t, time.Since(start), 0, "B must fail at once, not wait for the 150ms deadline")
+			ch.took(t, start, 0, "hop B's Budget fails before any work and A returns B's error as it comes")
 			if got := status.Code(err); got != codes.DeadlineExceeded {
-				t.Errorf("code %v, want DeadlineExceeded (%v)", got, err)
+				t.Errorf("code %v, want DeadlineExceeded, the code of B's Budget error, returned by B and then by A unchanged (%v)", got, err)
 			}
 			if !strings.Contains(err.Error(), "hop B") {
-				t.Errorf("error %q does not say that hop B gave up", err)
+				t.Errorf("error %q does not say that hop B gave up: B's Budget error names B, and A returns it as it came", err)
 			}
 			if n := c.handled.Load(); n != 0 {
-				t.Errorf("hop C was called %d times; B must not call on without budget", n)
+				t.Errorf("hop C was called %d times; with 50ms left and a 100ms reserve, hop B must not call on", n)
 			}
 			if q, lg := b.queries.Load(), b.logs.Load(); q != 0 || lg != 0 {
-				t.Errorf("hop B started %d queries and %d log writes; it must check its budget before any work", q, lg)
+				t.Errorf("hop B started %d queries and %d log writes before failing; it must check its budget (Budget) before starting any job", q, lg)
 			}
-			expectStop(t, a, "query", "B's failure must cancel A's other jobs")
 		})
 	})
 
@@ -282,15 +289,54 @@ func TestChain(t *testing.T, l Lab) {
 			start := time.Now()
 			_, err := ch.client.Call(ctx, &hopv1.CallRequest{Query: "slow"})
 			if step3.Check(t, err) == nil {
-				t.Fatal("the call succeeded although C's database takes 2s")
+				t.Fatal("the call succeeded although hop C's database hangs for 2s and the client allows 1s")
 			}
-			took(t, time.Since(start), 800*time.Millisecond,
-				"B's call to C ends at B's reserve (800ms), and the error comes back before the client's 1s deadline")
+			why := "hop B's call to C ends at B's reserve (the client's 1s minus A's 100ms and B's 100ms reserves), " +
+				"and the error comes back before the client's deadline"
+			switch time.Since(start).Round(time.Millisecond) {
+			case 900 * time.Millisecond:
+				why += "; 900ms is hop B's own deadline: B called C with its incoming context, not with the one Budget returned"
+			case time.Second:
+				why += "; 1s is the client's deadline: neither A nor B kept its reserve (call the next hop with Budget's context)"
+			}
+			ch.took(t, start, 800*time.Millisecond, why)
 			if got := status.Code(err); got != codes.DeadlineExceeded {
 				t.Errorf("code %v, want DeadlineExceeded (%v)", got, err)
 			}
 			if msg := status.Convert(err).Message(); !strings.Contains(msg, "hop B") || !strings.Contains(msg, l.ErrReserve.Error()) {
-				t.Errorf("message %q must tell the client why: hop B's reserve (%q, from context.Cause)", msg, l.ErrReserve)
+				t.Errorf("message %q must tell the client why: hop B's reserve (%q, from context.Cause on the context B called C with)", msg, l.ErrReserve)
+			}
+		})
+	})
+
+	t.Run("reserve_cause_race", func(t *testing.T) {
+		// The next hop's deadline is the one this hop gave it, so its
+		// "deadline exceeded" can arrive at the very instant this hop's own
+		// timer for that context fires: before it or after it. Here the
+		// next hop is a fake that answers at exactly that instant; which of
+		// the two runs first varies from try to try, and every try must
+		// still name the reserve.
+		labkit.Bubble(t, func(t *testing.T) {
+			h := l.NewHop(Config{
+				Name: "B", Next: atDeadline{}, Reserve: 100 * time.Millisecond,
+				Query: func(context.Context, string) (string, error) { return "rows", nil },
+				Log:   func(context.Context, string) error { return nil },
+				Audit: func(context.Context, string, codes.Code) {}, AuditTimeout: auditTimeout,
+			})
+			const tries = 64
+			for try := 1; try <= tries; try++ {
+				ctx, cancel := context.WithTimeout(t.Context(), 900*time.Millisecond)
+				_, err := h.Call(ctx, &hopv1.CallRequest{Query: "slow"})
+				cancel()
+				if step3.Check(t, err) == nil {
+					t.Fatal("Hop.Call succeeded although its call to the next hop failed; return that error")
+				}
+				if !strings.Contains(err.Error(), l.ErrReserve.Error()) {
+					t.Fatalf("try %d of %d: error %q does not name hop B's reserve. The next hop answered DeadlineExceeded at the "+
+						"instant B's reserve began, before B's own timer for that context had fired, so nextCtx.Err() was still nil. "+
+						"Once that context's deadline has passed, wait for <-nextCtx.Done() before reading context.Cause (README step 3, hint 2)",
+						try, tries, err)
+				}
 			}
 		})
 	})
@@ -318,6 +364,33 @@ func TestChain(t *testing.T, l Lab) {
 // TestCascade: step 4, cancellation reaches every job on every hop.
 func TestCascade(t *testing.T, l Lab) {
 	probeCall(t, l, step4)
+	t.Run("fail_fast", func(t *testing.T) {
+		labkit.Bubble(t, func(t *testing.T) {
+			// TestChain/fail_fast with a slow hop A: B's fail-fast error is
+			// the first of A's jobs to fail, so it must cancel A's query and
+			// log write, which would otherwise run to the client's deadline.
+			a, b, c := newHop("A", time.Hour, nil, time.Hour), newHop("B", 0, nil, 0), newHop("C", 0, nil, 0)
+			ch := newChain(t, labkit.Bufconn, l, reserves, a, b, c)
+			ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := ch.client.Call(ctx, &hopv1.CallRequest{Query: "select 1"})
+			if step4.Check(t, err) == nil {
+				t.Fatal("the call succeeded, but hop B had 50ms left and a 100ms reserve")
+			}
+			ch.took(t, start, 0, "hop B failed fast at once; that failure of A's call to B must cancel "+
+				"A's own query and log write (context.WithCancelCause), not leave them to the client's 150ms deadline")
+			if got := status.Code(err); got != codes.DeadlineExceeded || !strings.Contains(err.Error(), "hop B") {
+				t.Errorf("error %v, want hop B's DeadlineExceeded: A returns its first failed job's error, with its code", err)
+			}
+			for _, job := range []string{"query", "log"} {
+				if s, ok := expectStop(t, a, job, "A's failed call to B must cancel A's other jobs"); ok && !strings.Contains(fmt.Sprint(s.cause), "hop B") {
+					t.Errorf("hop A's %s was stopped with cause %v; want the error of A's call to B, which names hop B (cancel with the first failure)", job, s.cause)
+				}
+			}
+		})
+	})
+
 	t.Run("client_cancels", func(t *testing.T) {
 		labkit.Bubble(t, func(t *testing.T) {
 			a, b, c := newHop("A", time.Hour, nil, time.Hour), newHop("B", time.Hour, nil, time.Hour), newHop("C", time.Hour, nil, time.Hour)
@@ -377,6 +450,21 @@ func TestCascade(t *testing.T, l Lab) {
 		})
 	})
 
+	t.Run("plain_error_is_internal", func(t *testing.T) {
+		// Neither a gRPC status nor a context error: Internal.
+		labkit.Bubble(t, func(t *testing.T) {
+			a, b, c := newHop("A", 0, nil, 0), newHop("B", 0, errors.New("disk full"), 0), newHop("C", 0, nil, 0)
+			ch := newChain(t, labkit.Bufconn, l, reserves, a, b, c)
+			_, err := ch.client.Call(t.Context(), &hopv1.CallRequest{Query: "select 1"})
+			if step4.Check(t, err) == nil {
+				t.Fatal("the call succeeded although hop B's database failed")
+			}
+			if s := status.Convert(err); s.Code() != codes.Internal || !strings.Contains(s.Message(), "hop B") || !strings.Contains(s.Message(), "disk full") {
+				t.Errorf("hop B's database failed with a plain Go error (disk full); the client got %v, want Internal with a message naming hop B and the error", err)
+			}
+		})
+	})
+
 	t.Run("failure_cancels_siblings", func(t *testing.T) {
 		labkit.Bubble(t, func(t *testing.T) {
 			errDBDown := status.Error(codes.Unavailable, "db down")
@@ -387,7 +475,7 @@ func TestCascade(t *testing.T, l Lab) {
 			if step4.Check(t, err) == nil {
 				t.Fatal("the call succeeded although hop B's database failed")
 			}
-			took(t, time.Since(start), 10*time.Millisecond, "B's database fails at 10ms; nothing else should be waited for")
+			ch.took(t, start, 10*time.Millisecond, "hop B's database fails at 10ms, and that failure must cancel everything else on every hop")
 			if got := status.Code(err); got != codes.Unavailable {
 				t.Errorf("code %v, want the database's Unavailable, kept on every hop (%v)", got, err)
 			}
@@ -424,7 +512,8 @@ func TestAudit(t *testing.T, l Lab) {
 		t.Helper()
 		for name, r := range got {
 			if r.hop != name || r.code != code {
-				t.Errorf("hop %s audited {hop %q, code %v}, want {%q, %v}", name, r.hop, r.code, name, code)
+				t.Errorf("hop %s audited {hop %q, code %v}, want {%q, %v}: the code the request ended with on this hop "+
+					"(the code Call returned, on every return path, or the caller's cancellation if Call had not returned yet)", name, r.hop, r.code, name, code)
 			}
 			if r.requestID != id {
 				t.Errorf("hop %s's audit context has request id %q, want %q: keep the request's values (context.WithoutCancel)", name, r.requestID, id)
@@ -449,6 +538,23 @@ func TestAudit(t *testing.T, l Lab) {
 			_, err := ch.client.Call(ctx, &hopv1.CallRequest{Query: "select 1"})
 			step5.Require(t, err)
 			check(t, collect(t, a, b, c), codes.OK, "req-9")
+		})
+	})
+
+	t.Run("after_failure", func(t *testing.T) {
+		labkit.Bubble(t, func(t *testing.T) {
+			// B's database fails: A and B end with its Unavailable, and C,
+			// whose call B cancelled, with Canceled.
+			errDBDown := status.Error(codes.Unavailable, "db down")
+			a, b, c := newHop("A", time.Hour, nil, 0), newHop("B", 10*time.Millisecond, errDBDown, 0), newHop("C", time.Hour, nil, 0)
+			ch := newChain(t, labkit.Bufconn, l, reserves, a, b, c)
+			_, err := ch.client.Call(l.WithRequestID(t.Context(), "req-11"), &hopv1.CallRequest{Query: "select 1"})
+			if step5.Check(t, err) == nil {
+				t.Fatal("the call succeeded although hop B's database failed")
+			}
+			got := collect(t, a, b, c)
+			check(t, map[string]auditRecord{"A": got["A"], "B": got["B"]}, codes.Unavailable, "req-11")
+			check(t, map[string]auditRecord{"C": got["C"]}, codes.Canceled, "req-11")
 		})
 	})
 

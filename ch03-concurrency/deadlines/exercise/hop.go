@@ -55,14 +55,17 @@ func NewHop(cfg Config) *Hop { return &Hop{cfg: cfg} }
 //     the next hop's context from Budget (its error goes back as is, before
 //     any work); run the query, the log line and the call to the next hop
 //     (if any) at once; answer with the next hop's traces plus your own
-//     HopTrace{Hop, Budget, RequestId, Rows}. When the call to the next hop
-//     fails after its context ended, add context.Cause to the error (%w
-//     keeps the status code) so your caller learns why.
+//     HopTrace{Hop, Budget, RequestId, Rows}, or with a failed job's error.
+//     When the call to the next hop fails after its context ended, add
+//     context.Cause to the error (%w keeps the status code) so your caller
+//     learns why; at the deadline instant itself, wait for that context's
+//     Done first (README step 3, hint 2).
 //   - Step 4: the first job that fails cancels the others, with its error
 //     as the cause (context.WithCancelCause); return that first error as a
 //     status: a gRPC status keeps its code, a context error becomes
 //     Canceled/DeadlineExceeded, anything else Internal.
-//   - Step 5: register the audit write with context.AfterFunc.
+//   - Step 5: register the audit write with context.AfterFunc (Audit is
+//     optional: nil means no audit).
 func (h *Hop) Call(ctx context.Context, req *hopv1.CallRequest) (*hopv1.CallResponse, error) {
 	return nil, labkit.TODO("Hop.Call")
 }

@@ -22,7 +22,7 @@ var keyNames = func() []string {
 func BenchmarkMaps(b *testing.B) {
 	for _, readPct := range []int{99, 90, 50, 10} {
 		for _, v := range variants {
-			b.Run(fmt.Sprintf("reads=%d%%/%s", readPct, v.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("reads=%d%%/map=%s", readPct, v.name), func(b *testing.B) {
 				m := v.new()
 				for i, k := range keyNames {
 					m.Store(k, i)
