@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -176,4 +177,20 @@ func stopWithParent(ctx context.Context, interval time.Duration) context.Context
 		}
 	}()
 	return ctx
+}
+
+// Locked returns w made safe for a program's goroutines to write to at
+// once: each Write reaches w whole, never interleaved with another (a
+// server's log lines and a demo's own on one stdout).
+func Locked(w io.Writer) io.Writer { return &lockedWriter{w: w} }
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

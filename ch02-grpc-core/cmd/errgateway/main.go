@@ -30,7 +30,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -119,7 +118,7 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 	if err != nil {
 		return err
 	}
-	out := &lockedWriter{w: stdio.Out}
+	out := demo.Locked(stdio.Out)
 	users := []*errlabv1.User{
 		{UserId: "ada", Name: "Ada Lovelace", Email: "ada@example.com"},
 		{UserId: "grace", Name: "Grace Hopper", Email: "grace@example.com"},
@@ -182,16 +181,4 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 	case err := <-errc:
 		return err
 	}
-}
-
-// lockedWriter lets the backend's log lines and the gateway's share stdout.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }

@@ -15,8 +15,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"sync"
 
 	"github.com/grpclabs/labs/scripts/demo"
 )
@@ -51,7 +49,7 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 		return demo.Usagef("unexpected argument %q", fs.Arg(1))
 	}
 	// The demo's own lines and the proxy's dump share stdout.
-	e := &env{out: &lockedWriter{w: stdio.Out}, impl: im}
+	e := &env{out: demo.Locked(stdio.Out), impl: im}
 	if cmd != "serve" && cmd != "record" {
 		fmt.Fprintf(e.out, "h2demo %s: the frames through h2dump, decoded by impl=%s\n", cmd, *impl)
 	}
@@ -70,15 +68,4 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 		return record(ctx, fs.Arg(1), stdio.Out)
 	}
 	return demo.Usagef("unknown demo %q: %s", cmd, usage)
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }

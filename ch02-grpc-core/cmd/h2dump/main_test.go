@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -56,23 +54,6 @@ func TestReplayMatchesGolden(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // demoServer is a gRPC server for the proxy to forward to.
 func demoServer(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -102,7 +83,7 @@ func echo(t *testing.T, addr string) {
 // TestProxyEndToEnd runs the tool as main would, in process: a gRPC call
 // through it works, and HTTP/1.1 garbage is reported without a crash.
 func TestProxyEndToEnd(t *testing.T) {
-	out := &syncBuffer{}
+	out := &demotest.Buffer{}
 	p := demotest.StartWith(t, demotest.Config{Stdout: out}, run, "-listen", "127.0.0.1:0", "-target", demoServer(t), "-color", "never")
 	if !strings.Contains(p.Stderr.String(), "(impl=solution, forwarding to ") {
 		t.Errorf("the listening line should name the impl: %q", p.Stderr)
@@ -131,12 +112,12 @@ func TestProxyEndToEnd(t *testing.T) {
 // reads, a paused pager. Every Write waits until the test releases it.
 type stuckStdout struct {
 	release chan struct{}
-	syncBuffer
+	demotest.Buffer
 }
 
 func (s *stuckStdout) Write(p []byte) (int, error) {
 	<-s.release
-	return s.syncBuffer.Write(p)
+	return s.Buffer.Write(p)
 }
 
 // TestStuckStdout: while nobody reads the dump, new connections are still

@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 		return demo.Usagef("-client-impl: %v", err)
 	}
 
-	out := &lockedWriter{w: stdio.Out} // the server logs from its own goroutines
+	out := demo.Locked(stdio.Out) // the server logs from its own goroutines
 	logger := newLogger(out, *jsonLogs)
 	opts, metrics := im.server(logger)
 
@@ -246,17 +246,6 @@ func newLogger(w io.Writer, json bool) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, o))
 	}
 	return slog.New(slog.NewTextHandler(w, o))
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // notes is the demo's NoteService. The id "panic" makes GetNote fail the

@@ -29,17 +29,12 @@ import (
 	"github.com/grpclabs/labs/ch02-grpc-core/wire/wiremsg"
 	"github.com/grpclabs/labs/ch02-grpc-core/wire/wiretest"
 	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/demo/demotest"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
-// asProtodump makes the test binary run as protodump itself, so tests and
-// benchmarks can measure a whole process (memory, time) without a build.
-const asProtodump = "PROTODUMP_TEST_RUN_MAIN"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(asProtodump) == "1" {
-		demo.Main("protodump", run)
-	}
+	demotest.MainAs("protodump", run) // whole processes, to measure
 	goleak.VerifyTestMain(m)
 }
 
@@ -47,8 +42,7 @@ func TestMain(m *testing.M) {
 // discarded, and returns its peak memory (max RSS) and how long it ran.
 func protodump(t testing.TB, in string, args ...string) (maxRSS int64, took time.Duration) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append(args, in)...)
-	cmd.Env = append(os.Environ(), asProtodump+"=1")
+	cmd := demotest.Command("protodump", append(args, in)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()

@@ -27,14 +27,8 @@ import (
 	"github.com/grpclabs/labs/scripts/demo/demotest"
 )
 
-// asUpload makes the test binary run as the upload program itself, so a
-// test can kill a real server process mid-write.
-const asUpload = "UPLOAD_TEST_RUN_MAIN"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(asUpload) == "1" {
-		demo.Main("upload", run)
-	}
+	demotest.MainAs("upload", run) // a real server process, to kill -9
 	goleak.VerifyTestMain(m)
 }
 
@@ -199,8 +193,7 @@ func TestCleanAtStart(t *testing.T) {
 func TestKilledMidWrite(t *testing.T) {
 	dir := t.TempDir()
 	start := func() (*exec.Cmd, string) {
-		cmd := exec.Command(os.Args[0], "-serve", "-dir", dir, "-addr", "127.0.0.1:0")
-		cmd.Env = append(os.Environ(), asUpload+"=1")
+		cmd := demotest.Command("upload", "-serve", "-dir", dir, "-addr", "127.0.0.1:0")
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -159,4 +161,25 @@ func Run(ctx context.Context, run demo.RunFunc, stdin string, args ...string) (s
 	var o, e Buffer
 	err = run(ctx, args, demo.IO{In: strings.NewReader(stdin), Out: &o, Err: &e})
 	return o.String(), e.String(), err
+}
+
+// AsProgramEnv names the program a test binary is to run as: see [MainAs].
+const AsProgramEnv = "DEMOTEST_RUN_AS"
+
+// MainAs, called first in a test's TestMain, makes the test binary run as
+// the program name itself when [Command] started it. A test can then
+// measure, signal or kill -9 a real process of the program, without
+// building one.
+func MainAs(name string, run demo.RunFunc) {
+	if os.Getenv(AsProgramEnv) == name {
+		demo.Main(name, run)
+	}
+}
+
+// Command returns a command that runs the test binary as the program name
+// (see [MainAs]) with args.
+func Command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), AsProgramEnv+"="+name)
+	return cmd
 }
