@@ -287,3 +287,26 @@ func TestStart(t *testing.T) {
 		t.Fatalf("Start on a bad address: %v, want \"cannot listen\"", err)
 	}
 }
+
+// TestLocked: writes from many goroutines arrive whole.
+func TestLocked(t *testing.T) {
+	var buf bytes.Buffer
+	w := demo.Locked(&buf)
+	done := make(chan struct{})
+	for i := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 100 {
+				fmt.Fprintf(w, "writer %d says one whole line\n", i)
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		if !strings.HasSuffix(line, " says one whole line") || !strings.HasPrefix(line, "writer ") {
+			t.Fatalf("a line came out mixed: %q", line)
+		}
+	}
+}
