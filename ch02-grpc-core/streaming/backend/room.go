@@ -37,9 +37,14 @@ type Room struct {
 
 	// speak is held for a whole delivery (Join's, Say's, Leave's
 	// announcement), so every queue gets messages in seq order even while
-	// a delivery waits for a full queue with mu released.
-	speak sync.Mutex
+	// a delivery waits for a full queue with mu released. A channel of one,
+	// not a mutex: waiting on a channel is what testing/synctest counts as
+	// blocked, so the patience's timer can fire in a bubble.
+	speak chan struct{}
 }
+
+func (r *Room) lockSpeak()   { r.speak <- struct{}{} }
+func (r *Room) unlockSpeak() { <-r.speak }
 
 // Member is one participant. Its handler sends what arrives on Messages
 // and gives up when Kicked is closed.
@@ -57,7 +62,7 @@ func NewRoom(queueSize int) *Room {
 	if queueSize <= 0 {
 		queueSize = 64
 	}
-	return &Room{queueSize: queueSize, patience: DefaultPatience, members: map[string]*Member{}}
+	return &Room{queueSize: queueSize, patience: DefaultPatience, members: map[string]*Member{}, speak: make(chan struct{}, 1)}
 }
 
 // SetPatience sets how long a full queue may stay full before its member
@@ -84,8 +89,8 @@ func (m *Member) Kicked() <-chan struct{} { return m.kicked }
 // Join adds a member called name and announces it to everyone, the new
 // member included: its own KIND_JOIN is the first message on its queue.
 func (r *Room) Join(name string) (*Member, error) {
-	r.speak.Lock()
-	defer r.speak.Unlock()
+	r.lockSpeak()
+	defer r.unlockSpeak()
 	r.mu.Lock()
 	if _, ok := r.members[name]; ok {
 		r.mu.Unlock()
@@ -103,8 +108,8 @@ func (r *Room) Join(name string) (*Member, error) {
 // making room within the patience. A member that left or was removed says
 // nothing.
 func (r *Room) Say(m *Member, content string) {
-	r.speak.Lock()
-	defer r.speak.Unlock()
+	r.lockSpeak()
+	defer r.unlockSpeak()
 	r.deliver(&streamingv1.Message{Sender: m.name, Content: content, Kind: streamingv1.Message_KIND_CHAT}, m)
 }
 
@@ -120,13 +125,17 @@ func (r *Room) Leave(m *Member) {
 	}
 	r.remove(m)
 	r.mu.Unlock()
-	r.speak.Lock()
-	defer r.speak.Unlock()
+	r.lockSpeak()
+	defer r.unlockSpeak()
 	r.deliver(&streamingv1.Message{Sender: m.name, Kind: streamingv1.Message_KIND_LEAVE}, nil)
 }
 
-// Members returns the names in the room, sorted.
+// Members returns the names in the room, sorted. It waits for a delivery in
+// progress (at most the patience), so a test that asks after a member got
+// a line learns whether the room is done with that line for everyone.
 func (r *Room) Members() []string {
+	r.lockSpeak()
+	defer r.unlockSpeak()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	names := make([]string, 0, len(r.members))
