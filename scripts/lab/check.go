@@ -2,12 +2,13 @@ package main
 
 import (
 	"bufio"
-	"context"
+
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,6 +30,11 @@ type LabReport struct {
 	Steps    []StepReport
 	Problem  string // a package-level failure no step explains (build, leak)
 	Done     bool
+
+	From     string    // fromRun, fromRecord, fromStale or fromCommitted
+	At       time.Time // when the tests ran (zero if they never did)
+	Race     bool      // they ran with -race
+	StaleWhy string    // for fromStale: what changed since
 }
 
 // StepReport is one step's tests and their combined status.
@@ -148,49 +154,26 @@ func (r *LabReport) Progress() string {
 }
 
 // remember stores the report as the lab's last result.
-func (r *LabReport) remember(st *State, now time.Time) {
+func (r *LabReport) remember(st *State) {
 	ls := st.Lab(r.Lab.ID)
-	ls.Checked, ls.Done, ls.Steps = now, r.Done, nil
+	ls.Checked, ls.Done, ls.Steps = r.At, r.Done, nil
 	for _, s := range r.Steps {
 		ls.Steps = append(ls.Steps, StepState{N: s.N, Title: s.Title, Status: s.Status})
 	}
 }
 
-// testFlags are the flags check and the progress view share, so one
-// warms the test cache for the other.
-func testFlags(race bool) []string {
-	flags := []string{"-timeout=1m"}
+// testFlags are the flags of a learner's run. check runs go vet's test
+// checks as plain go test does; the progress view leaves them out (a
+// quarter of a warm run's time) and -race too.
+func testFlags(race, vet bool) []string {
+	flags := []string{"-timeout=2m"}
 	if race {
 		flags = append(flags, "-race")
 	}
+	if !vet {
+		flags = append(flags, "-vet=off")
+	}
 	return flags
-}
-
-// runExercises runs the exercise packages of labs in one `go test` call
-// and returns a report per lab.
-func runExercises(ctx context.Context, repo *Repo, labs []*Lab, race bool, env []string) ([]*LabReport, error) {
-	args := testFlags(race)
-	for _, l := range labs {
-		args = append(args, l.ExercisePattern())
-	}
-	// LAB_TODO is cleared: check is the learner's view, where a TODO fails.
-	env = append(append(workEnv(repo.Root), "LAB_TODO="), env...)
-	res, _, err := goTest(ctx, repo.Root, env, args...)
-	if err != nil {
-		return nil, err
-	}
-	var reports []*LabReport
-	for _, l := range labs {
-		g, gerr := readGuide(l.Dir)
-		// go test names a package by import path, but by the pattern we
-		// gave when the directory holds no Go files at all.
-		pkg := res.Package(l.ExercisePattern())
-		if ip, err := importPath(repo.Root, l.ExerciseDir()); err == nil && res.Package(ip) != nil {
-			pkg = res.Package(ip)
-		}
-		reports = append(reports, evaluate(l, g, gerr, pkg))
-	}
-	return reports, nil
 }
 
 // workEnv pins child go commands to this workspace, whatever GOWORK the
@@ -229,9 +212,10 @@ func modulePath(gomod string) (string, error) {
 	return string(m[1]), nil
 }
 
-// printCheck shows one line per step, then the first real failure in full
-// (or the first TODO), then the command that reproduces it.
-func printCheck(o *Out, r *LabReport, race bool) {
+// printCheck shows one line per step, then the first unfinished step in
+// full (its failure, or its TODO), then the command that reproduces it.
+// next is the command to run once the lab is done.
+func printCheck(o *Out, r *LabReport, race bool, next string) {
 	o.Printf("%s\n", o.paint(bold, r.Lab.ID))
 	if r.GuideErr != nil {
 		o.Printf("%s README problems (tell the lab's author):\n%s\n", o.paint(yellow, "warning:"), indent(r.GuideErr.Error(), "  "))
@@ -263,10 +247,10 @@ func printCheck(o *Out, r *LabReport, race bool) {
 		return
 	}
 	if r.Done {
-		o.Printf("\n%s all steps done.\n", o.paint(green, "✓"))
+		o.Printf("\n%s all steps done. next: %s\n", o.paint(green, "✓"), o.paint(cyan, next))
 		return
 	}
-	test, text, title := r.firstFailure()
+	test, text, title, also := r.firstFailure()
 	o.Println()
 	o.Printf("%s\n", o.paint(bold, title))
 	if len(text) > 0 {
@@ -275,44 +259,69 @@ func printCheck(o *Out, r *LabReport, race bool) {
 			o.Println()
 		}
 	}
+	for _, s := range also {
+		o.Printf("%s %s\n", o.paint(dim, "also:"), s)
+	}
 	o.Printf("\nreproduce: %s\n", reproduce(r.Lab, test, race))
 }
 
-// firstFailure picks what to show: the first real failure in step order,
-// else a package-level problem, else the first TODO message.
-func (r *LabReport) firstFailure() (test string, text []string, title string) {
+// firstFailure picks what to show: a build failure, else the first step
+// not done in README order (its first real failure, or its TODO), else a
+// package-level problem. also lists, one line each, the later failures
+// it leaves out.
+func (r *LabReport) firstFailure() (test string, text []string, title string, also []string) {
 	p := r.Pkg
 	if p.FailedBuild != "" {
-		return "", p.BuildOutput, "✗ the exercise does not build:"
+		return "", p.BuildOutput, "✗ the exercise does not build:", nil
 	}
+	found := false
 	for _, s := range r.Steps {
-		if s.Status != stFailing {
-			continue
+		step := "other tests"
+		if s.N > 0 {
+			step = fmt.Sprintf("step %d", s.N)
 		}
-		for _, name := range s.Tests {
-			if p.Outcome(name) == Fail {
+		switch s.Status {
+		case stFailing:
+			for _, name := range s.Tests {
+				if p.Outcome(name) != Fail {
+					continue
+				}
 				leaf := p.FirstLeafFailure(name)
-				return leaf, p.Output(name), fmt.Sprintf("✗ %s failed (step %d: %s):", leaf, s.N, s.Title)
+				if found {
+					also = append(also, fmt.Sprintf("%s fails too (%s)", leaf, step))
+					break
+				}
+				found = true
+				test, text, title = leaf, p.Output(name), fmt.Sprintf("✗ %s failed (%s: %s):", leaf, step, s.Title)
+				break
 			}
-		}
-	}
-	if r.Problem != "" {
-		return "", p.ProblemOutput(), fmt.Sprintf("✗ %s:", r.Problem)
-	}
-	for _, s := range r.Steps {
-		for _, name := range s.Tests {
-			if p.Outcome(name) != TODO {
+		case stTODO:
+			if found {
 				continue
 			}
-			for _, l := range p.Output(name) {
-				if strings.Contains(l, todoMarker) {
-					msg := strings.TrimSpace(l[strings.Index(l, todoMarker):])
-					return name, nil, fmt.Sprintf("next (step %d): %s", s.N, msg)
+			for _, name := range s.Tests {
+				if p.Outcome(name) != TODO {
+					continue
+				}
+				for _, l := range p.Output(name) {
+					if i := strings.Index(l, todoMarker); i >= 0 && !found {
+						found = true
+						test, title = name, fmt.Sprintf("next (%s): %s", step, strings.TrimSpace(l[i:]))
+					}
 				}
 			}
 		}
 	}
-	return "", p.PackageOutput(), "the exercise did not pass:"
+	if r.Problem != "" {
+		if found {
+			return test, text, title, append(also, r.Problem)
+		}
+		return "", p.ProblemOutput(), fmt.Sprintf("✗ %s:", r.Problem), also
+	}
+	if found {
+		return test, text, title, also
+	}
+	return "", p.PackageOutput(), "the exercise did not pass:", also
 }
 
 // reproduce is the exact go test command for one test (or the package),
@@ -355,15 +364,31 @@ func indent(s, prefix string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// defaultLab is the first lab whose last recorded check was not done.
-func defaultLab(repo *Repo, st *State) (*Lab, error) {
-	if len(repo.Labs) == 0 {
-		return nil, fmt.Errorf("this repository has no labs yet")
-	}
+// nextLab is where the learner should be: the first lab in progress (some
+// steps done or failing), else the first lab not done, skipping skip. It
+// reads the state, which every check and progress view updates. nil when
+// every lab is done.
+func nextLab(repo *Repo, st *State, skip *Lab) *Lab {
+	var first *Lab
 	for _, l := range repo.Labs {
-		if ls := st.Labs[l.ID]; ls == nil || !ls.Done {
-			return l, nil
+		ls := st.Labs[l.ID]
+		if l == skip || ls != nil && ls.Done {
+			continue
+		}
+		if ls != nil && slices.ContainsFunc(ls.Steps, func(s StepState) bool { return s.Status == stDone || s.Status == stFailing }) {
+			return l
+		}
+		if first == nil {
+			first = l
 		}
 	}
-	return repo.Labs[0], nil
+	return first
+}
+
+// nextCommand is the command for nextLab, or verify when all are done.
+func nextCommand(repo *Repo, st *State, skip *Lab) string {
+	if l := nextLab(repo, st, skip); l != nil {
+		return "go run ./scripts/lab check " + repo.ShortName(l)
+	}
+	return "go run ./scripts/lab verify"
 }

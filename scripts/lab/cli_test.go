@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -30,7 +31,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"hint"}, 2, "hint: missing argument"},
 		{[]string{"diff", "adder", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"check", "--bogus"}, 2, "flag provided but not defined: -bogus"},
-		{[]string{"--bogus"}, 2, `unknown flag "--bogus"`},
+		{[]string{"--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"restore"}, 2, "restore: missing argument"},
+		{[]string{"load"}, 2, "load: which command?"},
 		{[]string{"check", "-h"}, 0, "usage: go run ./scripts/lab check [lab]"},
 		{[]string{"-h"}, 0, "usage: go run ./scripts/lab [command]"},
 	}
@@ -55,8 +58,8 @@ func TestCheckHintAndProgress(t *testing.T) {
 	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
 
 	a, out, errOut := testApp(root)
-	if code := run(t, a, "check", "adder"); code != 1 {
-		t.Fatalf("check: exit %d, want 1\n%s%s", code, out, errOut)
+	if code := run(t, a, "check", "adder"); code != 0 {
+		t.Fatalf("check: exit %d, want 0 (it reported)\n%s%s", code, out, errOut)
 	}
 	for _, want := range []string{
 		"✓    1. Add two numbers",
@@ -110,7 +113,7 @@ func TestCheckDone(t *testing.T) {
 	if !strings.Contains(out.String(), "all steps done") {
 		t.Errorf("check output:\n%s", out)
 	}
-	st, err := loadState(root)
+	st, err := loadState(filepath.Join(root, ".lab"))
 	if err != nil || !st.Labs["ch99-fixture/adder"].Done {
 		t.Errorf("state after a done check: %v %+v", err, st.Labs["ch99-fixture/adder"])
 	}
@@ -120,8 +123,8 @@ func TestCheckFailure(t *testing.T) {
 	t.Parallel()
 	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": strings.Replace(allDone, "a + b", "a * b", 1)})
 	a, out, _ := testApp(root)
-	if code := run(t, a, "check", "adder"); code != 1 {
-		t.Fatalf("check: exit %d, want 1\n%s", code, out)
+	if code := run(t, a, "check", "-exit-code", "adder"); code != 1 {
+		t.Fatalf("check -exit-code: exit %d, want 1\n%s", code, out)
 	}
 	for _, want := range []string{
 		"✗    1. Add two numbers",
@@ -191,6 +194,37 @@ func TestSnapshotSeesEdits(t *testing.T) {
 	}
 }
 
+// gitIn runs git in dir with no user or system configuration.
+func gitIn(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.name=lab", "-c", "user.email=lab@example.com",
+		"-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, b)
+	}
+}
+
+// committedFixture is the fixture as a git repository with one commit, then
+// with changes applied on top, uncommitted.
+func committedFixture(t *testing.T, committed, changes map[string]string) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root := fixture(t, committed)
+	gitIn(t, root, "init", "-q")
+	gitIn(t, root, "add", ".")
+	gitIn(t, root, "commit", "-q", "-m", "fixture")
+	for name, body := range changes {
+		if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(name)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
 // TestReset works in a throwaway git repository made for the test.
 func TestReset(t *testing.T) {
 	t.Parallel()
@@ -198,16 +232,7 @@ func TestReset(t *testing.T) {
 		t.Skip("git is not installed")
 	}
 	root := fixture(t, nil)
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=lab", "-c", "user.email=lab@example.com",
-			"-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"}, args...)...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, b)
-		}
-	}
+	git := func(args ...string) { gitIn(t, root, args...) }
 	ex := filepath.Join(root, "ch99-fixture", "adder", "exercise")
 
 	// Nothing committed yet: reset refuses and touches nothing.
@@ -241,5 +266,92 @@ func TestReset(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), ".lab/backup/ch99-fixture/adder/20260102-030405") {
 		t.Errorf("reset does not say where the backup is:\n%s", out)
+	}
+
+	// restore undoes the reset, after backing up what it replaces.
+	a, out, errOut = testApp(root)
+	a.now = func() time.Time { return time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC) }
+	if code := run(t, a, "restore", "adder"); code != 0 {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ex, "adder.go")); string(b) != allDone {
+		t.Errorf("adder.go after restore:\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(ex, "scratch.go")); err != nil {
+		t.Errorf("scratch.go not restored: %v", err)
+	}
+	for _, want := range []string{"saved in .lab/backup/ch99-fixture/adder/20260102-030500", "restored from .lab/backup/ch99-fixture/adder/20260102-030405"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("restore output lacks %q:\n%s", want, out)
+		}
+	}
+	a, out, _ = testApp(root)
+	if code := run(t, a, "restore", "adder", "-list"); code != 0 || out.String() != "20260102-030405\n20260102-030500\n" {
+		t.Errorf("restore -list: exit %d\n%s", code, out)
+	}
+	a, out, errOut = testApp(root)
+	if code := run(t, a, "restore", "adder", "19990101-000000"); code != 2 || !strings.Contains(errOut.String(), "has no backup") {
+		t.Errorf("restore of a missing backup: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// killedOnWrite stands for stdout once `| head -1` has exited: the first
+// write kills the process (SIGPIPE), here a panic the test recovers.
+type killedOnWrite struct{}
+
+func (killedOnWrite) Write([]byte) (int, error) { panic("killed by SIGPIPE") }
+
+// A hint is recorded before it is printed: output cut short never makes
+// the next call show the same hint again.
+func TestHintRecordedBeforePrinting(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, nil)
+	a, _, _ := testApp(root)
+	a.out.W = killedOnWrite{}
+	func() {
+		defer func() { recover() }()
+		run(t, a, "hint", "adder")
+	}()
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "hint", "adder"); code != 0 || !strings.Contains(out.String(), "Hint 2 of 2") {
+		t.Errorf("second hint: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// When a step is TODO and a later one fails, check shows the TODO (the
+// step to work on) and names the failure; once done, it names the next lab.
+func TestCheckNextStepAndNextLab(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": "package exercise\n\n" +
+		"import \"example.com/ch99-fixture/kit\"\n\n" +
+		"func Add(a, b int) (int, error) { return 0, kit.TODO(\"Add\") }\n\n" +
+		"func Sub(a, b int) (int, error) { return a + b, nil }\n"})
+	a, out, errOut := testApp(root)
+	if code := run(t, a, "check", "adder"); code != 0 {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"next (step 1): TODO: implement Add", "also: TestSub fails too (step 2)",
+		"reproduce: go test " /* ... */, "-run " + shellQuote("^TestAdd$")} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	os.WriteFile(filepath.Join(root, "ch99-fixture", "adder", "exercise", "adder.go"), []byte(allDone), 0o644)
+	a, out, errOut = testApp(root)
+	if code := run(t, a, "check", "-exit-code", "adder"); code != 0 ||
+		!strings.Contains(out.String(), "✓ all steps done. next: go run ./scripts/lab verify") {
+		t.Errorf("done: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// Ctrl-C during a check is one plain line, not a context error.
+func TestCheckInterrupted(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
+	a, out, errOut := testApp(root)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := a.main(ctx, []string{"check", "adder"}); code != 130 || !strings.HasSuffix(errOut.String(), "lab: interrupted\n") {
+		t.Errorf("interrupted check: exit %d\n%s%s", code, out, errOut)
 	}
 }

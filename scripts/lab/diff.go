@@ -19,11 +19,7 @@ func cmdDiff(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, _, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := repo.FindLab(pos[0])
+	_, _, lab, err := a.openLab(pos)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
+	"time"
 )
 
 // event is one line of `go test -json` (see `go doc test2json`). Build
@@ -56,6 +58,7 @@ type Result struct {
 	Packages []*Package
 	byPath   map[string]*Package
 	build    map[string][]string // build output by the ImportPath of the failed build
+	buildRaw map[string][]string // the same, as the JSON lines go test printed
 	// Stray holds stdout lines that were not JSON (rare: some go command errors).
 	Stray []string
 }
@@ -68,7 +71,9 @@ type Package struct {
 	BuildOutput []string
 	Tests       []*Test // in the order they started
 	tests       map[string]*Test
-	lines       []line // all output in order, tagged by test
+	lines       []line   // all output in order, tagged by test
+	raw         []string // the package's JSON lines as go test printed them
+	started     bool     // the test binary started: building is over
 }
 
 // Test is one test or subtest; Name is the full slash path.
@@ -85,22 +90,42 @@ type line struct {
 // ParseTestJSON reads a `go test -json` stream. It keeps going past lines it
 // cannot decode, so a stray message never hides the rest of the results.
 func ParseTestJSON(r io.Reader) (*Result, error) {
-	res := &Result{byPath: map[string]*Package{}, build: map[string][]string{}}
+	res := newResult()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
-		raw := sc.Bytes()
-		var ev event
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		if raw[0] != '{' || json.Unmarshal(raw, &ev) != nil {
-			res.Stray = append(res.Stray, string(raw))
-			continue
-		}
-		res.add(ev)
+		res.feed(sc.Bytes())
 	}
 	return res, sc.Err()
+}
+
+func newResult() *Result {
+	return &Result{byPath: map[string]*Package{}, build: map[string][]string{}, buildRaw: map[string][]string{}}
+}
+
+// feed adds one line of the stream and returns its event (ok false for a
+// line that is not an event).
+func (r *Result) feed(raw []byte) (ev event, ok bool) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return ev, false
+	}
+	if raw[0] != '{' || json.Unmarshal(raw, &ev) != nil {
+		r.Stray = append(r.Stray, string(raw))
+		return ev, false
+	}
+	r.add(ev, string(raw))
+	return ev, true
+}
+
+// Stream is what go test printed about one package, build output first:
+// replaying it through ParseTestJSON gives the same Package back. The
+// runner stores it as the lab's last result.
+func (r *Result) Stream(p *Package) []string {
+	var lines []string
+	if p.FailedBuild != "" {
+		lines = append(lines, r.buildRaw[p.FailedBuild]...)
+	}
+	return append(lines, p.raw...)
 }
 
 func (r *Result) pkg(path string) *Package {
@@ -113,18 +138,24 @@ func (r *Result) pkg(path string) *Package {
 	return p
 }
 
-func (r *Result) add(ev event) {
+func (r *Result) add(ev event, raw string) {
 	switch ev.Action {
 	case "build-output":
 		r.build[ev.ImportPath] = append(r.build[ev.ImportPath], ev.Output)
+		r.buildRaw[ev.ImportPath] = append(r.buildRaw[ev.ImportPath], raw)
 		return
 	case "build-fail":
+		r.buildRaw[ev.ImportPath] = append(r.buildRaw[ev.ImportPath], raw)
 		return
 	}
 	if ev.Package == "" {
 		return
 	}
 	p := r.pkg(ev.Package)
+	p.raw = append(p.raw, raw)
+	if ev.Action == "start" {
+		p.started = true
+	}
 	if ev.Test == "" {
 		switch ev.Action {
 		case "output":
@@ -297,21 +328,44 @@ func (p *Package) FirstLeafFailure(name string) string {
 
 // goTest runs `go test -json args...` in dir with env added, and parses what
 // it prints. A non-zero exit is normal (tests failed); an error is returned
-// only when go itself could not run or printed no results at all.
-func goTest(ctx context.Context, dir string, env []string, args ...string) (*Result, string, error) {
+// only when go itself could not run or printed no results at all. When on
+// is not nil it sees every event as it arrives, for a progress line.
+func goTest(ctx context.Context, dir string, env []string, on func(*Result, event), args ...string) (*Result, string, error) {
 	cmd := exec.CommandContext(ctx, "go", append([]string{"test", "-json"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	res, err := ParseTestJSON(&stdout)
+	gentle(cmd)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, stderr.String(), err
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", fmt.Errorf("could not run go test: %w", err)
+	}
+	res := newResult()
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	for sc.Scan() {
+		if ev, ok := res.feed(sc.Bytes()); ok && on != nil {
+			on(res, ev)
+		}
+	}
+	scanErr := sc.Err()
+	if scanErr != nil {
+		io.Copy(io.Discard, stdout) // let go test finish rather than block on a full pipe
+	}
+	runErr := cmd.Wait()
+	if scanErr != nil {
+		return nil, stderr.String(), scanErr
 	}
 	var exit *exec.ExitError
 	if runErr != nil && !errors.As(runErr, &exit) {
 		return res, stderr.String(), fmt.Errorf("could not run go test: %w", runErr)
+	}
+	if ctx.Err() != nil {
+		return res, stderr.String(), ctx.Err()
 	}
 	if runErr != nil && len(res.Packages) == 0 {
 		msg := strings.TrimSpace(stderr.String())
@@ -321,4 +375,17 @@ func goTest(ctx context.Context, dir string, env []string, args ...string) (*Res
 		return res, stderr.String(), fmt.Errorf("go test failed before running any test:\n%s", msg)
 	}
 	return res, stderr.String(), nil
+}
+
+// gentle makes a cancelled command stop the way Ctrl-C stops it: go test
+// then stops the test binaries and compilers it started, where a kill would
+// leave them running. Windows has no interrupt to send, so it kills.
+func gentle(cmd *exec.Cmd) {
+	cmd.Cancel = func() error {
+		if runtime.GOOS == "windows" {
+			return cmd.Process.Kill()
+		}
+		return cmd.Process.Signal(os.Interrupt)
+	}
+	cmd.WaitDelay = 10 * time.Second
 }

@@ -16,11 +16,7 @@ func cmdHint(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, st, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := repo.FindLab(pos[0])
+	repo, st, lab, err := a.openLab(pos)
 	if err != nil {
 		return err
 	}
@@ -54,12 +50,17 @@ func cmdHint(ctx context.Context, a *app, args []string) error {
 			len(g.Hints), lab.ID, repo.ShortName(lab), repo.ShortName(lab))
 		return nil
 	}
-	printHint(a.out, g, i, g.Hints[i])
+	// Recorded before it is printed: if the output is cut short (a pager
+	// quit early, a closed pipe), the next call still moves on.
 	ls.Hints = append(ls.Hints, RevealedHint{Index: i, At: a.now()})
+	if err := st.save(a.dataDir(repo.Root)); err != nil {
+		return err
+	}
+	printHint(a.out, g, i, g.Hints[i])
 	if left := len(g.Hints) - len(revealed) - 1; left > 0 {
 		a.out.Printf("%s\n", a.out.paint(dim, fmt.Sprintf("(%d more; run hint again for the next)", left)))
 	}
-	return st.save(repo.Root)
+	return nil
 }
 
 // nextHint picks the first unrevealed hint for the first step that the last

@@ -4,19 +4,23 @@
 // inside the repository:
 //
 //	go run ./scripts/lab                  # progress of every lab, and what to do next
-//	go run ./scripts/lab check [lab]      # one line per step, the first failure, how to re-run it
+//	go run ./scripts/lab check [lab]      # one line per step, the first unfinished one in full
 //	go run ./scripts/lab watch [lab]      # check again on every save
 //	go run ./scripts/lab hint <lab>       # the next hint (--all: the ones seen so far)
 //	go run ./scripts/lab diff <lab>       # your exercise against the solution
 //	go run ./scripts/lab reset <lab>      # back up the exercise, then restore it
+//	go run ./scripts/lab restore <lab>    # undo the reset: bring the backup back
 //	go run ./scripts/lab doctor           # is this machine ready? (paste its block when asking for help)
 //	go run ./scripts/lab verify           # what CI runs: vet, solutions, exercises, TODO rule, codegen
+//	go run ./scripts/lab load -- <cmd>    # run cmd with every core kept busy
 //
 // A lab is a directory under a chapter (ch*/) holding exercise/ and
 // solution/; its id is that path, e.g. ch01-overview/userservice, and its
 // last element is enough when unique. Progress and revealed hints are kept
-// in .lab/state.json at the repository root. It is plain Go with no shell
-// scripts, so it runs the same on Linux, macOS and Windows.
+// in .lab/state.json at the repository root, each lab's last result in
+// .lab/results/, so a view of unchanged labs needs no go test at all. It is
+// plain Go with no shell scripts, so it runs the same on Linux, macOS and
+// Windows.
 package main
 
 import (
@@ -27,6 +31,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -38,6 +43,19 @@ type app struct {
 	dir    string   // where to start looking for go.work
 	env    []string // extra environment for child go commands (tests use it)
 	now    func() time.Time
+	// data is where state, results and backups go; "" means .lab at the
+	// repository root (tests and benchmarks use their own).
+	data        string
+	statusDelay time.Duration // how long work runs before the status line appears
+	codegen     []string      // verify's drift check; nil means the repository's own
+}
+
+// dataDir is the runner's own directory (git-ignored).
+func (a *app) dataDir(root string) string {
+	if a.data != "" {
+		return a.data
+	}
+	return filepath.Join(root, ".lab")
 }
 
 type command struct {
@@ -53,13 +71,16 @@ func init() {
 	// Assigned here rather than in the declaration: the commands refer to
 	// the table (usage), which would otherwise be an initialisation cycle.
 	commands = []command{
+		{"progress", "[-refresh]", "every lab's progress and the next command (the default)", cmdProgress},
 		{"check", "[lab]", "run a lab's exercise tests, one line per step", cmdCheck},
 		{"watch", "[lab]", "run check again whenever a .go file in the lab changes", cmdWatch},
 		{"hint", "<lab> [--all]", "show the next hint (--all: every hint revealed so far)", cmdHint},
 		{"diff", "<lab>", "compare your exercise with the solution", cmdDiff},
 		{"reset", "<lab>", "back up your exercise, then restore it to the committed version", cmdReset},
+		{"restore", "<lab> [backup]", "undo a reset: bring back your last backed-up exercise (-list: all backups)", cmdRestore},
 		{"doctor", "", "check that Go, cgo (for -race), the module cache, ports and git are ready", cmdDoctor},
-		{"verify", "", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, codegen", cmdVerify},
+		{"verify", "[-load]", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, codegen", cmdVerify},
+		{"load", "-- <command>", "run a command while every core is kept busy (does anything flake under load?)", cmdLoad},
 	}
 }
 
@@ -71,10 +92,11 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func main() {
 	wd, _ := os.Getwd()
 	a := &app{
-		out:    newOut(os.Stdout),
-		errOut: newOut(os.Stderr),
-		dir:    wd,
-		now:    time.Now,
+		out:         newOut(os.Stdout),
+		errOut:      newOut(os.Stderr),
+		dir:         wd,
+		now:         time.Now,
+		statusDelay: statusDelay,
 	}
 	// Ctrl-C cancels the context: running go commands stop and we exit cleanly.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -103,6 +125,9 @@ func (a *app) main(ctx context.Context, args []string) int {
 		return 2
 	case errors.Is(err, errFlags):
 		return 2
+	case ctx.Err() != nil:
+		a.errOut.Printf("lab: interrupted\n")
+		return 130 // what a shell reports for a process stopped by Ctrl-C
 	}
 	a.errOut.Printf("lab: %v\n", err)
 	return 1
@@ -110,7 +135,7 @@ func (a *app) main(ctx context.Context, args []string) int {
 
 func (a *app) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return cmdStatus(ctx, a, nil)
+		return cmdProgress(ctx, a, nil)
 	}
 	name := args[0]
 	switch name {
@@ -119,7 +144,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return nil
 	}
 	if strings.HasPrefix(name, "-") {
-		return usagef("unknown flag %q (flags go after the command, e.g. `check -h`)", name)
+		// Flags without a command are the progress view's (`lab -refresh`).
+		return cmdProgress(ctx, a, args)
 	}
 	for _, c := range commands {
 		if c.name == name {
@@ -142,7 +168,7 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "\nWith no command: the progress of every lab and the next command to run.")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-7s %-14s %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  %-8s %-15s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nA lab is its id (ch01-overview/userservice) or, when unique, its last part (userservice).")
 	fmt.Fprintln(w, "Colour is used on a terminal unless NO_COLOR is set or --no-color is given.")
@@ -223,132 +249,41 @@ func (a *app) open() (*Repo, *State, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, werr := loadState(root)
+	st, werr := loadState(a.dataDir(root))
 	if werr != nil {
 		a.errOut.Printf("%s %v\n", a.errOut.paint(yellow, "warning:"), werr)
 	}
 	return repo, st, nil
 }
 
-// lab resolves the positional argument, or picks the default.
+// openLab opens the repository and resolves the lab a command is about:
+// the positional argument, or where the learner is.
+func (a *app) openLab(pos []string) (*Repo, *State, *Lab, error) {
+	repo, st, err := a.open()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lab, err := a.lab(repo, st, pos)
+	return repo, st, lab, err
+}
+
+// lab resolves the positional argument, or picks where the learner is.
 func (a *app) lab(repo *Repo, st *State, pos []string) (*Lab, error) {
 	if len(pos) > 0 {
 		return repo.FindLab(pos[0])
 	}
-	return defaultLab(repo, st)
-}
-
-// cmdStatus is the no-argument view: every lab, one line each, grouped by
-// chapter, from one `go test` run over all exercises.
-func cmdStatus(ctx context.Context, a *app, args []string) error {
-	repo, st, err := a.open()
-	if err != nil {
-		return err
-	}
 	if len(repo.Labs) == 0 {
-		a.out.Println("no labs yet: no ch*/ directory holds a lab with exercise/ and solution/.")
-		return nil
+		return nil, fmt.Errorf("this repository has no labs yet")
 	}
-	race, _ := raceSupport(ctx)
-	reports, err := runExercises(ctx, repo, repo.Labs, race, a.env)
-	if err != nil {
-		return err
+	if l := nextLab(repo, st, nil); l != nil {
+		return l, nil
 	}
-	now := a.now()
-	chapter := ""
-	var next *Lab
-	width := 0
-	for _, l := range repo.Labs {
-		width = max(width, len(l.ID)-len(l.Chapter)-1)
-	}
-	for _, r := range reports {
-		if r.Lab.Chapter != chapter {
-			chapter = r.Lab.Chapter
-			a.out.Printf("%s\n", a.out.paint(bold, chapter))
-		}
-		done, total := r.StepsDone()
-		word := r.Progress()
-		colour := dim
-		switch word {
-		case "done":
-			colour = green
-		case "in progress":
-			colour = yellow
-		case "build fails":
-			colour = red
-		}
-		rest := strings.TrimPrefix(r.Lab.ID, r.Lab.Chapter+"/")
-		pass, tests := r.TestsPassing()
-		a.out.Printf("  %-*s  %s  %d/%d steps  %s\n", width, rest, a.out.paint(colour, fmt.Sprintf("%-11s", word)),
-			done, total, a.out.paint(dim, fmt.Sprintf("(%d/%d tests passing)", pass, tests)))
-		if r.GuideErr != nil && total == 0 {
-			a.out.Printf("    %s %v\n", a.out.paint(yellow, "README:"), firstLine(r.GuideErr.Error()))
-		}
-		if next == nil && !r.Done {
-			next = r.Lab
-		}
-		r.remember(st, now)
-	}
-	if err := st.save(repo.Root); err != nil {
+	return repo.Labs[0], nil
+}
+
+// saveState writes the state, warning (not failing) when it cannot.
+func (a *app) saveState(repo *Repo, st *State) {
+	if err := st.save(a.dataDir(repo.Root)); err != nil {
 		a.errOut.Printf("%s %v\n", a.errOut.paint(yellow, "warning:"), err)
 	}
-	a.out.Println()
-	if next == nil {
-		a.out.Printf("every lab is done. next: %s\n", a.out.paint(cyan, "go run ./scripts/lab verify"))
-		return nil
-	}
-	a.out.Printf("next: %s\n", a.out.paint(cyan, "go run ./scripts/lab check "+repo.ShortName(next)))
-	return nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " ..."
-	}
-	return s
-}
-
-// cmdCheck runs one lab and exits 1 unless every step is done.
-func cmdCheck(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlags("check", "[lab]", "Run the lab's exercise tests and show one line per step, the first\nfailure in full, and the command that reproduces it. Without a lab,\nthe first lab not done yet. Exits 0 only when every step is done.")
-	pos, err := parse(fs, args, 0, 1)
-	if err != nil {
-		return err
-	}
-	repo, st, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := a.lab(repo, st, pos)
-	if err != nil {
-		return err
-	}
-	done, err := a.check(ctx, repo, st, lab)
-	if err != nil {
-		return err
-	}
-	if !done {
-		return exitError{1}
-	}
-	return nil
-}
-
-// check runs and prints one lab, records the result, and says whether the
-// lab is done.
-func (a *app) check(ctx context.Context, repo *Repo, st *State, lab *Lab) (bool, error) {
-	race, why := raceSupport(ctx)
-	if !race {
-		a.out.Printf("%s\n", a.out.paint(dim, "note: running without -race: "+why))
-	}
-	reports, err := runExercises(ctx, repo, []*Lab{lab}, race, a.env)
-	if err != nil {
-		return false, err
-	}
-	r := reports[0]
-	printCheck(a.out, r, race)
-	r.remember(st, a.now())
-	if err := st.save(repo.Root); err != nil {
-		a.errOut.Printf("%s %v\n", a.errOut.paint(yellow, "warning:"), err)
-	}
-	return r.Done, nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestStateRoundTrip(t *testing.T) {
-	root := t.TempDir() // no .lab directory yet: save must create it
+	root := filepath.Join(t.TempDir(), ".lab") // no .lab directory yet: save must create it
 	st, err := loadState(root)
 	if err != nil || len(st.Labs) != 0 {
 		t.Fatalf("missing state: %v, %+v", err, st)
@@ -31,7 +31,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, st)
 	}
 	// Saving leaves no temporary files behind.
-	entries, _ := os.ReadDir(filepath.Join(root, ".lab"))
+	entries, _ := os.ReadDir(root)
 	if len(entries) != 1 {
 		t.Errorf(".lab holds %d entries, want just state.json", len(entries))
 	}
@@ -46,7 +46,6 @@ func TestStateCorrupt(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			root := t.TempDir()
-			os.MkdirAll(filepath.Join(root, ".lab"), 0o755)
 			os.WriteFile(statePath(root), []byte(content), 0o644)
 			st, err := loadState(root)
 			if err == nil || !strings.Contains(err.Error(), "starting from an empty state") {
@@ -67,11 +66,45 @@ func TestStateCorrupt(t *testing.T) {
 }
 
 func TestStateUnwritable(t *testing.T) {
-	root := t.TempDir()
+	root := filepath.Join(t.TempDir(), ".lab")
 	// A file where the .lab directory should be: saving fails with a sentence, no panic.
-	os.WriteFile(filepath.Join(root, ".lab"), nil, 0o644)
+	os.WriteFile(root, nil, 0o644)
 	st, _ := loadState(root)
 	if err := st.save(root); err == nil || !strings.Contains(err.Error(), "could not save progress") {
 		t.Errorf("save error = %v", err)
+	}
+}
+
+// An older file is migrated, hints kept; a newer one is used but never
+// overwritten, so what a newer runner added survives.
+func TestStateVersions(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"version":0,"labs":{"a":{"done":true,"revealed":[{"index":2,"at":"2026-01-02T03:04:05Z"}]}}}`
+	os.WriteFile(statePath(dir), []byte(old), 0o644)
+	migrations[0] = func(doc map[string]any) error { // as a real one would: rename a field
+		for _, l := range doc["labs"].(map[string]any) {
+			l := l.(map[string]any)
+			l["hints"], l["revealed"] = l["revealed"], nil
+		}
+		return nil
+	}
+	defer delete(migrations, 0)
+	st, err := loadState(dir)
+	if err != nil || len(st.Labs["a"].Hints) != 1 || st.Labs["a"].Hints[0].Index != 2 || !st.Labs["a"].Done {
+		t.Fatalf("migrated state = %+v, %v", st.Labs["a"], err)
+	}
+
+	newer := `{"version":99,"labs":{"a":{"done":true,"hints":[{"index":1,"at":"2026-01-02T03:04:05Z"}],"future":1}}}`
+	os.WriteFile(statePath(dir), []byte(newer), 0o644)
+	st, err = loadState(dir)
+	if err == nil || !strings.Contains(err.Error(), "newer lab runner") || len(st.Labs["a"].Hints) != 1 {
+		t.Fatalf("newer state = %+v, %v", st.Labs["a"], err)
+	}
+	st.Lab("b").Done = true
+	if err := st.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(statePath(dir)); string(b) != newer {
+		t.Errorf("a newer file was overwritten:\n%s", b)
 	}
 }

@@ -120,7 +120,7 @@ func TestEvaluate(t *testing.T) {
 	if done, total := r.StepsDone(); done != 1 || total != 4 || r.Progress() != "in progress" || r.Done {
 		t.Errorf("done %d/%d, progress %q, Done %v", done, total, r.Progress(), r.Done)
 	}
-	test, text, title := r.firstFailure()
+	test, text, title, _ := r.firstFailure()
 	if test != "TestGetUser/loopback/not_found" || !strings.Contains(strings.Join(text, ""), "want NotFound") ||
 		!strings.Contains(title, "step 2") {
 		t.Errorf("firstFailure = %q, %q, %q", test, text, title)
@@ -134,7 +134,7 @@ func TestEvaluate(t *testing.T) {
 	if len(r.Steps) != 2 || r.Steps[0].Title != "TestStore" || r.Steps[1].Status != stTODO {
 		t.Errorf("steps without README = %+v", r.Steps)
 	}
-	_, _, title = r.firstFailure()
+	_, _, title, _ = r.firstFailure()
 	if !strings.Contains(title, "TODO: implement Server.GetUser") {
 		t.Errorf("first TODO title = %q", title)
 	}
@@ -146,7 +146,59 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("step %d = %s, want failing after a build error", s.N, s.Status)
 		}
 	}
-	if _, text, _ := r.firstFailure(); !strings.Contains(strings.Join(text, ""), "undefined: undefinedThing") {
+	if _, text, _, _ := r.firstFailure(); !strings.Contains(strings.Join(text, ""), "undefined: undefinedThing") {
 		t.Errorf("build failure text = %q", text)
+	}
+}
+
+// The first unfinished step comes first, even when a later one fails; the
+// later failure is still named.
+func TestFirstUnfinishedStep(t *testing.T) {
+	p := parseRecorded(t, "subtests").Packages[0]
+	g, err := parseGuide("## Steps\n\n1. **List.** Tests: `TestList`\n\n2. **Get.** Tests: `TestGetUser`\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := evaluate(&Lab{ID: "ch01-overview/userservice"}, g, nil, p)
+	test, text, title, also := r.firstFailure()
+	if test != "TestList" || len(text) != 0 || !strings.HasPrefix(title, "next (step 1): TODO: implement") {
+		t.Errorf("firstFailure = %q, %q, %q", test, text, title)
+	}
+	if len(also) != 1 || also[0] != "TestGetUser/loopback/not_found fails too (step 2)" {
+		t.Errorf("also = %q", also)
+	}
+}
+
+// next is the lab in progress before a new one, and none when all are done.
+func TestNextLab(t *testing.T) {
+	repo := &Repo{}
+	for _, id := range []string{"ch01/a", "ch01/b", "ch02/c"} {
+		repo.Labs = append(repo.Labs, &Lab{ID: id, Chapter: id[:4], Name: id[5:]})
+	}
+	a, b, c := repo.Labs[0], repo.Labs[1], repo.Labs[2]
+	st := &State{Labs: map[string]*LabState{}}
+	todo := []StepState{{N: 1, Status: stTODO}}
+	started := []StepState{{N: 1, Status: stDone}, {N: 2, Status: stTODO}}
+	for _, tc := range []struct {
+		states map[string]*LabState
+		skip   *Lab
+		want   *Lab
+	}{
+		{nil, nil, a},
+		{map[string]*LabState{"ch01/a": {Steps: todo}, "ch02/c": {Steps: started}}, nil, c},
+		{map[string]*LabState{"ch01/a": {Done: true}, "ch01/b": {Steps: todo}}, nil, b},
+		{map[string]*LabState{"ch01/a": {Done: true}}, a, b},
+		{map[string]*LabState{"ch01/a": {Done: true}, "ch01/b": {Done: true}, "ch02/c": {Done: true}}, nil, nil},
+	} {
+		st.Labs = map[string]*LabState{}
+		for id, ls := range tc.states {
+			st.Labs[id] = ls
+		}
+		if got := nextLab(repo, st, tc.skip); got != tc.want {
+			t.Errorf("nextLab(%v) = %v, want %v", tc.states, got, tc.want)
+		}
+	}
+	if got := nextCommand(repo, st, nil); got != "go run ./scripts/lab verify" {
+		t.Errorf("all done: next = %q", got)
 	}
 }

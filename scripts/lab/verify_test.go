@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -109,5 +111,93 @@ func TestVerifyCatches(t *testing.T) {
 				t.Errorf("closing line missing or counts no failure:\n%s", out)
 			}
 		})
+	}
+}
+
+const fixtureCodegen = "go run ./ch99-fixture/cmd/codegen"
+
+// verify in a learner's clone: the exercises the learner changed (solved,
+// or with a new file that does not even build) are checked as committed,
+// their own work is shown as progress (here it does not build), and the
+// tree is left as it was.
+func TestVerifyChecksExercisesAsCommitted(t *testing.T) {
+	t.Parallel()
+	helper := "ch99-fixture/adder/exercise/helper.go"
+	root := committedFixture(t, nil, map[string]string{
+		"ch99-fixture/adder/exercise/adder.go": allDone,
+		helper:                                 "package exercise\n\nfunc half( {\n",
+	})
+	a, out, errOut := testApp(root)
+	a.codegen = strings.Fields(fixtureCodegen)
+	if code := run(t, a, "verify"); code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	s := out.String()
+	for _, want := range []string{
+		"note: you changed 1 exercise (adder): verify checks the exercises as committed",
+		"== your exercises (progress, not counted)\nch99-fixture\n  adder  build fails",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	if !strings.HasSuffix(s, "\n5 passed, 0 failed, 3 skipped\n") {
+		t.Errorf("counts differ from a clean tree's:\n%s", s)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "ch99-fixture", "adder", "exercise", "adder.go")); string(b) != allDone {
+		t.Errorf("verify changed the learner's file:\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(helper))); err != nil {
+		t.Errorf("verify removed the learner's new file: %v", err)
+	}
+}
+
+// On a clean tree nothing changes: a solved exercise that is committed
+// (shipped solved) still fails the TODO rule.
+func TestVerifyCommittedSolvedExerciseFails(t *testing.T) {
+	t.Parallel()
+	root := committedFixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": allDone}, nil)
+	a, out, errOut := testApp(root)
+	a.codegen = strings.Fields(fixtureCodegen)
+	if code := run(t, a, "verify"); code != 1 {
+		t.Fatalf("verify: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	s := out.String()
+	if !strings.Contains(s, "exercise is already solved or has no TODO: "+exercisePkg) || strings.Contains(s, "note: you changed") {
+		t.Errorf("output:\n%s", s)
+	}
+}
+
+// Ctrl-C stops verify at the next phase and says so, instead of running
+// the rest into failures.
+func TestVerifyInterrupted(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, nil)
+	repo, err := openRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	v := &Verifier{Root: root, Out: &Out{W: &out}, Labs: repo.Labs, Modules: repo.Modules, Env: fixtureEnv()}
+	cancel()
+	if v.Run(ctx) {
+		t.Fatal("an interrupted verify passed")
+	}
+	if s := out.String(); !strings.Contains(s, "INTERRUPTED: the run was interrupted") || strings.Contains(s, "== 2/5") {
+		t.Errorf("output:\n%s", s)
+	}
+}
+
+// verify -load passes on the fixture with every core busy.
+func TestVerifyLoad(t *testing.T) {
+	root := fixture(t, nil)
+	a, out, errOut := testApp(root)
+	a.codegen = strings.Fields(fixtureCodegen)
+	if code := run(t, a, "verify", "-load"); code != 0 {
+		t.Fatalf("verify -load: exit %d\n%s%s", code, out, errOut)
+	}
+	if s := out.String(); !strings.Contains(s, "busy while verify runs every test afresh") || !strings.HasSuffix(s, "\n5 passed, 0 failed, 3 skipped\n") {
+		t.Errorf("output:\n%s", s)
 	}
 }

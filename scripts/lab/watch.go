@@ -21,11 +21,7 @@ func cmdWatch(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, st, err := a.open()
-	if err != nil {
-		return err
-	}
-	lab, err := a.lab(repo, st, pos)
+	repo, st, lab, err := a.openLab(pos)
 	if err != nil {
 		return err
 	}
@@ -40,7 +36,7 @@ func cmdWatch(ctx context.Context, a *app, args []string) error {
 				a.out.Printf("\x1b[H\x1b[2J") // clear the screen, so only the latest run shows
 			}
 			a.out.Printf("%s\n", a.out.paint(dim, "── "+a.now().Format("15:04:05")+" ──"))
-			if _, err := a.check(ctx, repo, st, lab); err != nil && ctx.Err() == nil {
+			if _, err := a.check(ctx, repo, st, lab, false); err != nil && ctx.Err() == nil {
 				a.errOut.Printf("lab: %v\n", err)
 			}
 			a.out.Printf("%s\n", a.out.paint(dim, "watching "+lab.ID+" for changes; Ctrl-C to stop"))

@@ -1,0 +1,30 @@
+package exercise_test
+
+import (
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/grpclabs/labs/ch05-interview/gcpressure/exercise"
+	"github.com/grpclabs/labs/ch05-interview/gcpressure/gcpressuretest"
+	"github.com/grpclabs/labs/ch05-interview/gcpressure/service"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var lab = gcpressuretest.Lab{
+	ReadGC: exercise.ReadGC, TopInuse: exercise.TopInuse, Tune: exercise.Tune, Measure: exercise.Measure,
+	NewBounded: func(size int, ttl time.Duration, now func() time.Time) service.Cache {
+		return exercise.NewBounded(size, ttl, now)
+	},
+}
+
+func TestReadGC(t *testing.T)      { gcpressuretest.TestReadGC(t, lab) }
+func TestFindLeak(t *testing.T)    { gcpressuretest.TestFindLeak(t, lab) }
+func FuzzTopInuse(f *testing.F)    { gcpressuretest.FuzzTopInuse(f, lab) }
+func TestBounded(t *testing.T)     { gcpressuretest.TestBounded(t, lab) }
+func TestHeapBounded(t *testing.T) { gcpressuretest.TestHeapBounded(t, lab) }
+func TestTune(t *testing.T)        { gcpressuretest.TestTune(t, lab) }
+func TestMeasure(t *testing.T)     { gcpressuretest.TestMeasure(t, lab) }
+func TestUnderLimit(t *testing.T)  { gcpressuretest.TestUnderLimit(t, lab) }

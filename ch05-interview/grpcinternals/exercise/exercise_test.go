@@ -1,0 +1,28 @@
+package exercise_test
+
+import (
+	"net"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	probev1 "github.com/grpclabs/labs/ch05-interview/gen/probe/v1"
+	"github.com/grpclabs/labs/ch05-interview/grpcinternals/exercise"
+	"github.com/grpclabs/labs/ch05-interview/grpcinternals/grpcinternalstest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var lab = grpcinternalstest.Lab{
+	NewClient: exercise.NewClient, Frames: exercise.Frames, NewReadyClient: exercise.NewReadyClient,
+	Tap:      func(c net.Conn) grpcinternalstest.Tapped { return exercise.Tap(c) },
+	NewProbe: func(name string) probev1.ProbeServiceServer { return exercise.NewProbe(name) },
+}
+
+func TestConnections(t *testing.T)    { grpcinternalstest.TestConnections(t, lab) }
+func TestWriter(t *testing.T)         { grpcinternalstest.TestWriter(t, lab) }
+func TestFrames(t *testing.T)         { grpcinternalstest.TestFrames(t, lab) }
+func TestFlowControl(t *testing.T)    { grpcinternalstest.TestFlowControl(t, lab) }
+func TestWaitForReady(t *testing.T)   { grpcinternalstest.TestWaitForReady(t, lab) }
+func TestProbe(t *testing.T)          { grpcinternalstest.TestProbe(t, lab) }
+func TestServerDeadline(t *testing.T) { grpcinternalstest.TestServerDeadline(t, lab) }
