@@ -9,9 +9,9 @@ import (
 )
 
 // A join code is eight digits, shown as 4829-1736: digits read aloud the
-// same way in any language, and a room's size and rate limit make guessing
-// one of 10⁸ hopeless in a workshop's lifetime (at the rate limit, about a
-// year per client address).
+// same way in any language. At the rate limit (5 requests a second per
+// client address) guessing one of 10⁸ takes about four months on average:
+// far longer than a workshop.
 const codeDigits = 8
 
 // NewCode makes a random join code in its written form.
