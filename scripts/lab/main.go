@@ -13,6 +13,7 @@
 //	go run ./scripts/lab doctor           # is this machine ready? (paste its block when asking for help)
 //	go run ./scripts/lab verify           # what CI runs: vet, solutions, exercises, TODO rule, codegen
 //	go run ./scripts/lab load -- <cmd>    # run cmd with every core kept busy
+//	go run ./scripts/lab room serve       # a workshop's room view (attendees: room join ADDR CODE)
 //
 // A lab is a directory under a chapter (ch*/) holding exercise/ and
 // solution/; its id is that path, e.g. ch01-overview/userservice, and its
@@ -34,6 +35,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/grpclabs/labs/scripts/room"
 )
 
 // app is what every command shares; tests build their own.
@@ -46,8 +49,9 @@ type app struct {
 	// data is where state, results and backups go; "" means .lab at the
 	// repository root (tests and benchmarks use their own).
 	data        string
-	statusDelay time.Duration // how long work runs before the status line appears
-	codegen     []string      // verify's drift check; nil means the repository's own
+	statusDelay time.Duration  // how long work runs before the status line appears
+	codegen     []string       // verify's drift check; nil means the repository's own
+	room        *room.Reporter // the attendee's room, once a run has reported (room.go)
 }
 
 // dataDir is the runner's own directory (git-ignored).
@@ -81,6 +85,7 @@ func init() {
 		{"doctor", "", "check that Go, cgo (for -race), the module cache, ports and git are ready", cmdDoctor},
 		{"verify", "[-load]", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, codegen", cmdVerify},
 		{"load", "-- <command>", "run a command while every core is kept busy (does anything flake under load?)", cmdLoad},
+		{"room", "serve|join ...", "a workshop's room view: serve it (instructor), join it (attendee)", cmdRoom},
 	}
 }
 
@@ -113,6 +118,7 @@ func (a *app) main(ctx context.Context, args []string) int {
 		a.out.Color, a.errOut.Color = false, false
 	}
 	err := a.dispatch(ctx, args)
+	a.closeRoom()
 	var ee exitError
 	var ue *usageError
 	switch {

@@ -65,7 +65,8 @@ var _ = checkSender // used by your ExchangeMessages
 // Step 7:
 //
 //  6. me.Kicked() closed: the room removed this member because its queue
-//     was full. Return ResourceExhausted with a message that says so.
+//     stayed full (its client stopped reading). Return ResourceExhausted
+//     with a message that says so.
 func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv1.Message, streamingv1.Message]) error {
 	return labkit.TODO("ChatServer.ExchangeMessages")
 }

@@ -100,9 +100,9 @@ func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv
 				return err
 			}
 		case <-me.Kicked():
-			// Our queue overflowed because this client reads too slowly.
-			// The room has already moved on; tell the client why it is out.
-			return status.Errorf(codes.ResourceExhausted, "%q removed from the room: reading too slowly", name)
+			// Our queue stayed full: this client stopped reading. The room
+			// has already moved on; tell the client why it is out.
+			return status.Errorf(codes.ResourceExhausted, "%q was removed from the room: it stopped reading, and its queue stayed full", name)
 		case err := <-recvDone:
 			if err == io.EOF {
 				// Half-close means "I am leaving": end the stream with OK.

@@ -40,7 +40,7 @@ func TestMariaDB(t *testing.T) {
 // starts mariadbd on a unix socket next to it.
 func startMariaDB(t *testing.T) *sql.DB {
 	t.Helper()
-	server := sbinTool(t, "mariadbd", "mysqld")
+	server := labkit.LookTool(t, "mariadbd", "mariadb-server")
 	install := labkit.LookTool(t, "mariadb-install-db", "mariadb-server")
 
 	dir := t.TempDir()
@@ -84,23 +84,6 @@ func startMariaDB(t *testing.T) *sql.DB {
 	}
 	return db
 }
-
-// sbinTool finds a server binary, which Debian installs in /usr/sbin, a
-// directory not on a normal user's PATH.
-func sbinTool(t *testing.T, names ...string) string {
-	t.Helper()
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-		if p := filepath.Join("/usr/sbin", n); isFile(p) {
-			return p
-		}
-	}
-	return labkit.LookTool(t, names[0], "mariadb-server")
-}
-
-func isFile(p string) bool { st, err := os.Stat(p); return err == nil && !st.IsDir() }
 
 // mariaBackend runs each transaction on its own connection.
 type mariaBackend struct{ db *sql.DB }

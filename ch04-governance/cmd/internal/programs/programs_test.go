@@ -365,68 +365,35 @@ func TestDebianEtcd(t *testing.T) {
 }
 
 // startDebianEtcd runs Debian's etcd with its data in a temporary
-// directory on two free ports, retrying when another process took a port
-// between FreePort and etcd's bind.
+// directory on two free ports (labkit retries when another process took
+// one first).
 func startDebianEtcd(t *testing.T, bin string) string {
 	t.Helper()
-	var last string
-	for range 3 {
-		client := fmt.Sprintf("127.0.0.1:%d", labkit.FreePort(t))
-		peer := fmt.Sprintf("http://127.0.0.1:%d", labkit.FreePort(t))
-		args := []string{
-			"--name", "ci", "--data-dir", t.TempDir(),
-			"--listen-client-urls", "http://" + client, "--advertise-client-urls", "http://" + client,
-			"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-			"--initial-cluster", "ci=" + peer, "--log-level", "warn",
-		}
-		a := &attempt{TB: t}
-		ready := func(ctx context.Context) error {
-			cli, err := clientv3.New(clientv3.Config{Endpoints: []string{client}, DialTimeout: time.Second, Logger: zap.NewNop()})
-			if err != nil {
+	var client string
+	labkit.StartDaemonOnPorts(t, 2, func(ports []int) labkit.DaemonSpec {
+		client = fmt.Sprintf("127.0.0.1:%d", ports[0])
+		peer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
+		addr := client
+		return labkit.DaemonSpec{
+			Path: bin,
+			Args: []string{
+				"--name", "ci", "--data-dir", t.TempDir(),
+				"--listen-client-urls", "http://" + addr, "--advertise-client-urls", "http://" + addr,
+				"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+				"--initial-cluster", "ci=" + peer, "--log-level", "warn",
+			},
+			Ready: func(ctx context.Context) error {
+				cli, err := clientv3.New(clientv3.Config{Endpoints: []string{addr}, DialTimeout: time.Second, Logger: zap.NewNop()})
+				if err != nil {
+					return err
+				}
+				defer cli.Close()
+				ctx, cancel := context.WithTimeout(ctx, time.Second)
+				defer cancel()
+				_, err = cli.Status(ctx, addr)
 				return err
-			}
-			defer cli.Close()
-			ctx, cancel := context.WithTimeout(ctx, time.Second)
-			defer cancel()
-			_, err = cli.Status(ctx, client)
-			return err
+			},
 		}
-		if a.run(func() { labkit.StartDaemon(a, ready, bin, args...) }) {
-			return client
-		}
-		last = a.failure
-		if !strings.Contains(last, "address already in use") {
-			break
-		}
-	}
-	t.Fatal(last)
-	return ""
-}
-
-// attempt is a testing.TB whose Fatalf ends only the attempt, so a start
-// that lost a port race can be retried; cleanups still go to the test.
-type attempt struct {
-	testing.TB
-	failure string
-}
-
-func (a *attempt) Fatalf(format string, args ...any) {
-	a.failure = fmt.Sprintf(format, args...)
-	panic(a)
-}
-
-func (a *attempt) Helper() {}
-
-// run calls f and reports whether it finished without a Fatalf.
-func (a *attempt) run(f func()) (ok bool) {
-	defer func() {
-		if p := recover(); p != nil {
-			if p != a {
-				panic(p)
-			}
-			ok = false
-		}
-	}()
-	f()
-	return true
+	})
+	return client
 }
