@@ -198,16 +198,17 @@ type system struct {
 	fleet *fleet
 	scr   *screen
 
-	etcd      *programs.Etcd
-	proxy     *etcdtest.Proxy // between etcd and all its clients: -etcd-down cuts it
-	backends  map[string]*programs.RunningBackend
-	cli       *clientv3.Client
-	conn      *grpc.ClientConn
-	client    greeterv1.GreeterClient
-	tracer    trace.Tracer
-	providers []*sdktrace.TracerProvider
-	metrics   *http.Server
-	served    chan error // the metrics server's end
+	etcd        *programs.Etcd
+	proxy       *etcdtest.Proxy // between etcd and all its clients: -etcd-down cuts it
+	backends    map[string]*programs.RunningBackend
+	cli         *clientv3.Client
+	conn        *grpc.ClientConn
+	client      greeterv1.GreeterClient
+	tracer      trace.Tracer
+	providers   []*sdktrace.TracerProvider
+	metrics     *http.Server
+	metricsAddr string     // where it listens
+	served      chan error // the metrics server's end
 }
 
 // start brings the system up: the labs' code first (so an exercise's
@@ -321,7 +322,6 @@ func (s *system) start(ctx context.Context) error {
 		serverOpts[b.id] = append(tel.ServerOptions(tp), grpc.ChainUnaryInterceptor(chain...), grpc.ChainStreamInterceptor(sm.Stream()))
 	}
 
-	metricsURL := ""
 	if o.metricsAddr != "" {
 		lis, err := net.Listen("tcp", o.metricsAddr)
 		if err != nil {
@@ -332,7 +332,7 @@ func (s *system) start(ctx context.Context) error {
 		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		s.served = make(chan error, 1)
 		go func() { s.served <- s.metrics.Serve(lis) }()
-		metricsURL = "http://" + lis.Addr().String() + "/metrics"
+		s.metricsAddr = lis.Addr().String()
 	}
 
 	// etcd, and the proxy every etcd client goes through.
@@ -396,10 +396,9 @@ func (s *system) start(ctx context.Context) error {
 	if otlp {
 		traces = fmt.Sprintf("traces: OTLP, %g%% of calls sampled, one service.name per component", 100*o.ratio)
 	}
-	if metricsURL != "" {
-		fmt.Fprintf(w, "metrics on %s; %s\n", metricsURL, traces)
-	} else {
-		fmt.Fprintln(w, traces)
+	fmt.Fprintln(w, traces)
+	if s.metricsAddr != "" {
+		fmt.Fprintf(w, "listening on %s (metrics: http://%s/metrics)\n", s.metricsAddr, s.metricsAddr)
 	}
 	if sched := s.describeSchedule(); sched != "" {
 		fmt.Fprintln(w, "schedule: "+sched)

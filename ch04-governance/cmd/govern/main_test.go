@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,55 +25,15 @@ import (
 
 func TestMain(m *testing.M) { etcdtest.VerifyTestMain(m) }
 
-// process is govern running in the background, its output captured.
-type process struct {
-	args           []string
-	stdout, stderr *demotest.Buffer
-	cancel         context.CancelFunc
-	done           chan error
-}
-
-func start(t *testing.T, args ...string) *process {
+// waitFor waits until the live lines (stderr, with -json) match re.
+func waitFor(t *testing.T, p *demotest.Program, re string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &process{args: args, stdout: &demotest.Buffer{}, stderr: &demotest.Buffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- run(ctx, args, demo.IO{In: strings.NewReader(""), Out: p.stdout, Err: p.stderr}) }()
-	t.Cleanup(func() { p.stop(t) })
-	return p
-}
-
-// waitFor waits until the live lines (stderr, with -json) match re, and
-// returns the match.
-func (p *process) waitFor(t *testing.T, re string) []string {
-	t.Helper()
-	var m []string
 	etcdtest.Eventually(t, etcdtest.Wait, func() error {
-		select {
-		case err := <-p.done:
-			p.done <- err
-			t.Fatalf("govern %v ended (%v) before printing %q:\n%s", p.args, err, re, p.stderr)
-		default:
-		}
-		if m = regexp.MustCompile(re).FindStringSubmatch(p.stderr.String()); m == nil {
-			return fmt.Errorf("no line matches %q yet:\n%s", re, p.stderr)
+		if !regexp.MustCompile(re).MatchString(p.Stderr.String()) {
+			return fmt.Errorf("no line matches %q yet:\n%s", re, p.Stderr)
 		}
 		return nil
 	})
-	return m
-}
-
-// stop is Ctrl-C: the run ends, prints its summary and stops everything.
-func (p *process) stop(t *testing.T) error {
-	t.Helper()
-	p.cancel()
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return err
-	case <-time.After(demotest.Guard):
-		t.Fatalf("govern %v did not stop within %v", p.args, demotest.Guard)
-		return nil
-	}
 }
 
 // scrape returns the value of the series whose line starts with series.
@@ -111,27 +70,27 @@ func TestScenario(t *testing.T) {
 	// The demo's 30 s scenario in seconds. The lease (3 s) outlives the
 	// outage (1 s) with room for a busy machine; -duration only bounds a
 	// broken run: the test stops it once it has seen everything.
-	p := start(t, "-json", "-duration", "2m", "-tick", "500ms", "-ttl", "3s", "-limit", "0", "-trace-ratio", "0.1",
+	p := demotest.Start(t, run, "-json", "-duration", "2m", "-tick", "500ms", "-ttl", "3s", "-limit", "0", "-trace-ratio", "0.1",
 		"-kill", "b2@1s", "-fail", "b3@1s", "-etcd-down", "2500ms..3500ms")
-	metrics := p.waitFor(t, `metrics on (http://\S+/metrics)`)[1]
-	p.waitFor(t, `breaker greeter/b3: closed → open`)
+	metrics := "http://" + p.Addr + "/metrics"
+	waitFor(t, p, `breaker greeter/b3: closed → open`)
 	if v, ok := scrape(t, metrics, `grpc_client_circuit_breaker_transitions_total{breaker="greeter/b3",from="closed",service="client",to="open"}`); !ok || v < 1 {
 		t.Errorf("/metrics: b3's breaker opened, but its transitions counter says %v (found %v)", v, ok)
 	}
 	if v, ok := scrape(t, metrics, `grpc_server_handled_total{grpc_code="OK",grpc_method="SayHello",grpc_service="greeter.v1.Greeter",grpc_type="unary",service="greeter-b1"}`); !ok || v < 1 {
 		t.Errorf("/metrics: b1's server counted %v calls (found %v)", v, ok)
 	}
-	p.waitFor(t, `b2 left the resolver's list`)
-	p.waitFor(t, `etcd reachable again(.*\n){3}`) // and calls go on: ticks after it
-	if err := p.stop(t); err != nil {
-		t.Fatalf("govern: %v\n%s", err, p.stderr)
+	waitFor(t, p, `b2 left the resolver's list`)
+	waitFor(t, p, `etcd reachable again(.*\n){3}`) // and calls go on: ticks after it
+	if err := p.Stop(t); err != nil {
+		t.Fatalf("govern: %v\n%s", err, p.Stderr)
 	}
-	if strings.Contains(p.stderr.String(), "\x1b[") {
+	if strings.Contains(p.Stderr.String(), "\x1b[") {
 		t.Errorf("the live lines went to a buffer, not a terminal, yet carry escape codes")
 	}
 	var sum Summary
-	if err := json.Unmarshal([]byte(p.stdout.String()), &sum); err != nil {
-		t.Fatalf("-json printed %q: %v", p.stdout, err)
+	if err := json.Unmarshal([]byte(p.Stdout.String()), &sum); err != nil {
+		t.Fatalf("-json printed %q: %v", p.Stdout, err)
 	}
 	at := func(kind, id string) time.Duration {
 		for _, e := range sum.Events {
