@@ -2,6 +2,7 @@ package exercise_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -16,8 +17,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var lab = flashsaletest.Lab{
 	NewServer: func(s sale.Stock, g sale.Gate) flashsalev1.FlashSaleServiceServer { return exercise.NewServer(s, g) },
-	NewMutex:  func(n int64) sale.Stock { return exercise.NewMutexStock(n) },
-	NewCAS:    func(n int64) sale.Stock { return exercise.NewCASStock(n) },
+	NewMutex:  func(n int64, mu sync.Locker) sale.Stock { return exercise.NewMutexStock(n, mu) },
+	NewCAS:    func(n int64, left sale.Counter) sale.Stock { return exercise.NewCASStock(n, left) },
 	NewSQL: func(ctx context.Context, path string, n int64, wal bool) (flashsaletest.Closer, error) {
 		return exercise.NewSQLStock(ctx, path, n, wal)
 	},

@@ -5,18 +5,26 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/grpclabs/labs/ch05-interview/flashsale/sale"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
 // MutexStock guards a counter with a mutex.
 type MutexStock struct {
-	mu    sync.Mutex
+	mu    sync.Locker
 	total int64
 	left  int64
 }
 
-// NewMutexStock returns a stock of n items.
-func NewMutexStock(n int64) *MutexStock { return &MutexStock{total: n, left: n} }
+// NewMutexStock returns a stock of n items guarded by mu, or by a
+// sync.Mutex of its own when mu is nil. (The suite passes a lock that
+// lets it choose which buyer runs next.)
+func NewMutexStock(n int64, mu sync.Locker) *MutexStock {
+	if mu == nil {
+		mu = new(sync.Mutex)
+	}
+	return &MutexStock{mu: mu, total: n, left: n}
+}
 
 // Take: under the lock, sold out when nothing is left; otherwise one item
 // less, and the order id is its number in the sale (1 for the first item
@@ -36,14 +44,18 @@ func (s *MutexStock) Left(context.Context) (int64, error) {
 // CASStock decrements with compare-and-swap, without a lock.
 type CASStock struct {
 	total int64
-	left  atomic.Int64
+	left  sale.Counter
 }
 
-// NewCASStock returns a stock of n items.
-func NewCASStock(n int64) *CASStock {
-	s := &CASStock{total: n}
-	s.left.Store(n)
-	return s
+// NewCASStock returns a stock of n items counted in left, or in an
+// atomic.Int64 of its own when left is nil. (The suite passes a counter
+// that lets it choose which buyer runs next.)
+func NewCASStock(n int64, left sale.Counter) *CASStock {
+	if left == nil {
+		left = new(atomic.Int64)
+	}
+	left.Store(n)
+	return &CASStock{total: n, left: left}
 }
 
 // Take: load the count; if it is 0, sold out; else CompareAndSwap it to

@@ -38,9 +38,9 @@ func BenchmarkBuy(b *testing.B, l Lab) {
 		}
 	}
 	approaches := []approach{
-		{name: "mutex", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewMutex(n), noop }},
-		{name: "cas", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewCAS(n), noop }},
-		{name: "gate-cas", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewCAS(n), noop },
+		{name: "mutex", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewMutex(n, nil), noop }},
+		{name: "cas", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewCAS(n, nil), noop }},
+		{name: "gate-cas", stock: func(_ *testing.B, n int64) (sale.Stock, func()) { return l.NewCAS(n, nil), noop },
 			gate: func(b *testing.B) sale.Gate {
 				g, err := l.NewTokenBucket(1e12, 1e9)
 				if err != nil {

@@ -1,14 +1,17 @@
 // Package flashsaletest is the flashsale drill's suite. The exercise and
 // the solution both run it through their one-screen *_test.go files.
 //
-// Every approach sells 100 items to 2,000 buyers (1,000 for SQLite, whose
-// transactions cost milliseconds under -race) who all call Buy over gRPC
-// (bufconn) at the same instant: they wait on one channel, then go. With
-// -race, a missing lock is a reported race; without it, the counts still
-// catch an oversell (more than 100 sold), a lost sale (fewer than 100
-// sold to 2,000 buyers, or stock left over) and a double sale (two buyers
-// with one order id). Time-driven parts (the token bucket, buyers who
-// retry later) run in a testing/synctest bubble over bufconn.
+// Every approach sells 100 items to 300 buyers (150 for SQLite, whose
+// transactions cost over a millisecond under -race) who all call Buy over
+// gRPC (bufconn) at the same instant: they wait on one channel, then go.
+// With -race, a missing lock is usually a reported race; without it, the
+// counts still catch an oversell (more than 100 sold), a lost sale (fewer
+// than 100 sold, or stock left over) and a double sale (two buyers with
+// one order id). Whether buyers collide at the wrong moment is luck, so
+// the in-memory stocks are also run on a lock or counter of the suite's,
+// which replays every interleaving of a few buyers' steps (interleave.go).
+// Time-driven parts (the token bucket, buyers who retry later) run in a
+// testing/synctest bubble over bufconn.
 package flashsaletest
 
 import (
@@ -16,6 +19,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -47,16 +51,18 @@ type Closer interface {
 // the shared interfaces.
 type Lab struct {
 	NewServer      func(stock sale.Stock, gate sale.Gate) flashsalev1.FlashSaleServiceServer
-	NewMutex       func(n int64) sale.Stock
-	NewCAS         func(n int64) sale.Stock
+	NewMutex       func(n int64, mu sync.Locker) sale.Stock    // mu nil: a sync.Mutex
+	NewCAS         func(n int64, left sale.Counter) sale.Stock // left nil: an atomic.Int64
 	NewSQL         func(ctx context.Context, path string, n int64, wal bool) (Closer, error)
 	NewTokenBucket func(rate float64, burst int) (sale.Gate, error)
 	NewQueue       func(n int64, queue int) Closer
 }
 
 const (
-	items  = 100
-	buyers = 2000
+	items     = 100
+	buyers    = 300   // a rush: three buyers for every item
+	sqlBuyers = 150   // each a transaction of about 1.5 ms under -race
+	hammered  = 20000 // items the hammer sells
 )
 
 // tally is what the buyers saw.
@@ -147,12 +153,16 @@ func checkSale(t *testing.T, tr labkit.Transport, l Lab, step labkit.Step, stock
 
 // hammer sells stock's items from 8 goroutines in tight loops, in process:
 // without gRPC in between, two goroutines hit the check and the decrement
-// at the same moment thousands of times, so a check-then-act bug (read
-// the count, then write count-1) sells more than there is.
+// at the same moment thousands of times. Under -race that makes an
+// unguarded count a reported race; without it, a check-then-act bug
+// sometimes sells more than there is (the interleavings test is the one
+// that always catches it). The goroutines stop once more than n sold: a
+// count driven below zero never says sold out.
 func hammer(t *testing.T, step labkit.Step, stock sale.Stock, n int64) {
 	t.Helper()
 	var (
 		wg   sync.WaitGroup
+		sold atomic.Int64
 		mu   sync.Mutex
 		ids  []int64
 		errs []error
@@ -160,7 +170,12 @@ func hammer(t *testing.T, step labkit.Step, stock sale.Stock, n int64) {
 	for range 8 {
 		wg.Go(func() {
 			var mine []int64
-			for {
+			defer func() {
+				mu.Lock()
+				ids = append(ids, mine...)
+				mu.Unlock()
+			}()
+			for sold.Load() <= n {
 				id, ok, err := stock.Take(context.Background(), "hammer")
 				if err != nil {
 					mu.Lock()
@@ -169,13 +184,11 @@ func hammer(t *testing.T, step labkit.Step, stock sale.Stock, n int64) {
 					return
 				}
 				if !ok {
-					break
+					return
 				}
+				sold.Add(1)
 				mine = append(mine, id)
 			}
-			mu.Lock()
-			ids = append(ids, mine...)
-			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -209,28 +222,37 @@ func checkFewBuyers(t *testing.T, l Lab, step labkit.Step, stock sale.Stock) {
 
 // TestMutex: step 1, the handler and a mutex-guarded counter.
 func TestMutex(t *testing.T, l Lab) {
-	probe(t, step1, l, l.NewMutex(1))
+	t.Parallel()
+	probe(t, step1, l, l.NewMutex(1, nil))
 	t.Run("bad_request", func(t *testing.T) {
-		_, err := l.NewServer(l.NewMutex(1), nil).Buy(t.Context(), &flashsalev1.BuyRequest{})
+		_, err := l.NewServer(l.NewMutex(1, nil), nil).Buy(t.Context(), &flashsalev1.BuyRequest{})
 		if status.Code(err) != codes.InvalidArgument {
 			t.Errorf("Buy with no buyer: %v, want InvalidArgument", err)
 		}
 	})
+	// The exact check first: a Take it breaks could hang the rush.
+	if !t.Run("interleavings", func(t *testing.T) {
+		checkInterleavings(t, step1, "Take never locked s.mu: check and decrement under the lock", func(n int64, s *sched) sale.Stock { return l.NewMutex(n, s) })
+	}) {
+		return
+	}
 	labkit.Run(t, func(t *testing.T, tr labkit.Transport) {
-		n := buyers
-		if tr == labkit.Loopback {
-			n = 500 // the same code over real TCP; the big rush runs over bufconn
-		}
-		checkSale(t, tr, l, step1, l.NewMutex(items), true, n)
+		checkSale(t, tr, l, step1, l.NewMutex(items, nil), true, buyers)
 	})
-	t.Run("few_buyers", func(t *testing.T) { checkFewBuyers(t, l, step1, l.NewMutex(items)) })
-	t.Run("hammer", func(t *testing.T) { hammer(t, step1, l.NewMutex(100000), 100000) })
+	t.Run("few_buyers", func(t *testing.T) { checkFewBuyers(t, l, step1, l.NewMutex(items, nil)) })
+	t.Run("hammer", func(t *testing.T) { hammer(t, step1, l.NewMutex(hammered, nil), hammered) })
 }
 
 // TestCAS: step 2, compare-and-swap.
 func TestCAS(t *testing.T, l Lab) {
-	probe(t, step2, l, l.NewCAS(1))
-	checkSale(t, labkit.Bufconn, l, step2, l.NewCAS(items), true, buyers)
-	t.Run("few_buyers", func(t *testing.T) { checkFewBuyers(t, l, step2, l.NewCAS(items)) })
-	t.Run("hammer", func(t *testing.T) { hammer(t, step2, l.NewCAS(100000), 100000) })
+	t.Parallel()
+	probe(t, step2, l, l.NewCAS(1, nil))
+	if !t.Run("interleavings", func(t *testing.T) {
+		checkInterleavings(t, step2, "Take never called s.left: keep the count in the counter NewCASStock was given", func(n int64, s *sched) sale.Stock { return l.NewCAS(n, s) })
+	}) {
+		return
+	}
+	t.Run("rush", func(t *testing.T) { checkSale(t, labkit.Bufconn, l, step2, l.NewCAS(items, nil), true, buyers) })
+	t.Run("few_buyers", func(t *testing.T) { checkFewBuyers(t, l, step2, l.NewCAS(items, nil)) })
+	t.Run("hammer", func(t *testing.T) { hammer(t, step2, l.NewCAS(hammered, nil), hammered) })
 }

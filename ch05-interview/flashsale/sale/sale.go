@@ -1,11 +1,12 @@
 // Package sale holds what the flashsale drill's approaches share: the
-// interfaces the server is built from, and how the SQLite ones open
-// their database.
+// interfaces the server and the stocks are built from, and how the SQLite
+// ones open their database.
 package sale
 
 import (
 	"context"
 	"net/url"
+	"sync/atomic"
 )
 
 // Stock hands out at most its starting number of items, each exactly
@@ -17,6 +18,19 @@ type Stock interface {
 	// Left is how many items remain.
 	Left(ctx context.Context) (int64, error)
 }
+
+// Counter is the count a lock-free stock keeps; *atomic.Int64 is one.
+// The suite hands CASStock a counter of its own that pauses the buyer at
+// every call, so that it can run two buyers' steps in whatever order it
+// chooses (see flashsaletest's interleavings tests).
+type Counter interface {
+	Load() int64
+	Store(val int64)
+	Add(delta int64) (new int64)
+	CompareAndSwap(old, new int64) (swapped bool)
+}
+
+var _ Counter = (*atomic.Int64)(nil)
 
 // Gate admits or turns away a request before it reaches the stock.
 type Gate interface {

@@ -4,18 +4,27 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+
+	"github.com/grpclabs/labs/ch05-interview/flashsale/sale"
 )
 
 // MutexStock guards a counter with a mutex: the check and the decrement
 // happen under one lock, so no two buyers see the same last item.
 type MutexStock struct {
-	mu    sync.Mutex
+	mu    sync.Locker
 	total int64
 	left  int64
 }
 
-// NewMutexStock returns a stock of n items.
-func NewMutexStock(n int64) *MutexStock { return &MutexStock{total: n, left: n} }
+// NewMutexStock returns a stock of n items guarded by mu, or by a
+// sync.Mutex of its own when mu is nil. (The suite passes a lock that
+// lets it choose which buyer runs next.)
+func NewMutexStock(n int64, mu sync.Locker) *MutexStock {
+	if mu == nil {
+		mu = new(sync.Mutex)
+	}
+	return &MutexStock{mu: mu, total: n, left: n}
+}
 
 func (s *MutexStock) Take(context.Context, string) (int64, bool, error) {
 	s.mu.Lock()
@@ -38,14 +47,18 @@ func (s *MutexStock) Left(context.Context) (int64, error) {
 // no waiting, only retries under contention.
 type CASStock struct {
 	total int64
-	left  atomic.Int64
+	left  sale.Counter
 }
 
-// NewCASStock returns a stock of n items.
-func NewCASStock(n int64) *CASStock {
-	s := &CASStock{total: n}
-	s.left.Store(n)
-	return s
+// NewCASStock returns a stock of n items counted in left, or in an
+// atomic.Int64 of its own when left is nil. (The suite passes a counter
+// that lets it choose which buyer runs next.)
+func NewCASStock(n int64, left sale.Counter) *CASStock {
+	if left == nil {
+		left = new(atomic.Int64)
+	}
+	left.Store(n)
+	return &CASStock{total: n, left: left}
 }
 
 func (s *CASStock) Take(context.Context, string) (int64, bool, error) {
