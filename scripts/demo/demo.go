@@ -8,9 +8,15 @@
 //     stops: reflection and the health service on, the real address printed,
 //     then NOT_SERVING, a drain with a grace limit, and a hard stop.
 //   - [Pick] chooses the solution's or the learner's code for -impl.
+//   - [Start] and [Net.Serve] run the servers of a demo that is its own
+//     client; [NetFrom] gives them loopback TCP, or in-memory pipes when a
+//     test asked with [WithMemNet], so the test can run the whole demo in a
+//     testing/synctest bubble, on a fake clock.
 //
 // A program's run function takes its context, arguments and standard
-// streams, so its tests call it in-process (see package demotest).
+// streams, so its tests call it in-process (see package demotest). It says
+// which implementation runs (impl=solution or impl=exercise) in its first
+// line, and returns an error when what it demonstrates fails: exit 1.
 package demo
 
 import (
@@ -23,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -170,4 +177,20 @@ func stopWithParent(ctx context.Context, interval time.Duration) context.Context
 		}
 	}()
 	return ctx
+}
+
+// Locked returns w made safe for a program's goroutines to write to at
+// once: each Write reaches w whole, never interleaved with another (a
+// server's log lines and a demo's own on one stdout).
+func Locked(w io.Writer) io.Writer { return &lockedWriter{w: w} }
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

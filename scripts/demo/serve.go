@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -37,6 +38,10 @@ type Server struct {
 	Grace time.Duration
 	// Out receives the "listening on ADDR" line tests and people wait for.
 	Out io.Writer
+	// Banner follows the address on that line, in parentheses: say which
+	// implementation serves (impl=solution) and anything a user should
+	// know at a glance.
+	Banner string
 	// Log receives the lifecycle lines (nil: none).
 	Log *slog.Logger
 	// Health, when set, receives the health server before serving starts,
@@ -84,7 +89,11 @@ func Serve(ctx context.Context, s Server) error {
 	}
 
 	if s.Out != nil {
-		fmt.Fprintf(s.Out, "listening on %s\n", lis.Addr())
+		if s.Banner != "" {
+			fmt.Fprintf(s.Out, "listening on %s (%s)\n", lis.Addr(), s.Banner)
+		} else {
+			fmt.Fprintf(s.Out, "listening on %s\n", lis.Addr())
+		}
 	}
 	log.Info("serving", "addr", lis.Addr().String())
 
@@ -115,4 +124,26 @@ func Serve(ctx context.Context, s Server) error {
 	<-served // Serve returns nil once stopped
 	log.Info("stopped")
 	return nil
+}
+
+// Start serves s in the background, for a program that is its own client:
+// a demo that starts servers in its process, calls them and exits. It
+// listens before it returns (on s.Listener, or s.Addr); stop then shuts the
+// server down the way [Serve] does on a cancelled context, and returns
+// Serve's error.
+func Start(s Server) (lis net.Listener, stop func() error, err error) {
+	if s.Listener == nil {
+		if s.Listener, err = net.Listen("tcp", s.Addr); err != nil {
+			return nil, nil, fmt.Errorf("cannot listen: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, s) }()
+	var once sync.Once
+	var serveErr error
+	return s.Listener, func() error {
+		once.Do(func() { cancel(); serveErr = <-done })
+		return serveErr
+	}, nil
 }

@@ -15,6 +15,7 @@
 //	go run ./scripts/lab doctor           # is this machine ready? (paste its block when asking for help)
 //	go run ./scripts/lab verify           # what CI runs: vet, solutions, exercises, TODO rule, catchup, guides, codegen
 //	go run ./scripts/lab load -- <cmd>    # run cmd with every core kept busy
+//	go run ./scripts/lab room serve       # a workshop's room view (attendees: room join ADDR CODE)
 //
 // A lab is a directory under a chapter (ch*/) holding exercise/ and
 // solution/; its id is that path, e.g. ch01-overview/userservice, and its
@@ -36,6 +37,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/grpclabs/labs/scripts/room"
 )
 
 // app is what every command shares; tests build their own.
@@ -48,8 +51,9 @@ type app struct {
 	// data is where state, results and backups go; "" means .lab at the
 	// repository root (tests and benchmarks use their own).
 	data        string
-	statusDelay time.Duration // how long work runs before the status line appears
-	codegen     []string      // verify's drift check; nil means the repository's own
+	statusDelay time.Duration  // how long work runs before the status line appears
+	codegen     []string       // verify's drift check; nil means the repository's own
+	room        *room.Reporter // the attendee's room, once a run has reported (room.go)
 	// tick, if set, replaces the poll ticker of watch and drill (tests
 	// drive it by hand, with a fake now).
 	tick func(time.Duration) (<-chan time.Time, func())
@@ -93,6 +97,7 @@ func init() {
 		{"doctor", "", "check that Go, cgo (for -race), the module cache, ports and git are ready", cmdDoctor},
 		{"verify", "[-load]", "what CI runs: vet, solutions with -race, exercises in CI mode, the TODO rule, catchup, guides, codegen", cmdVerify},
 		{"load", "-- <command>", "run a command while every core is kept busy (does anything flake under load?)", cmdLoad},
+		{"room", "serve|join ...", "a workshop's room view: serve it (instructor), join it (attendee)", cmdRoom},
 	}
 }
 
@@ -125,6 +130,7 @@ func (a *app) main(ctx context.Context, args []string) int {
 		a.out.Color, a.errOut.Color = false, false
 	}
 	err := a.dispatch(ctx, args)
+	a.closeRoom()
 	var ee exitError
 	var ue *usageError
 	switch {

@@ -181,5 +181,6 @@ func (a *app) check(ctx context.Context, repo *Repo, st *State, lab *Lab, fresh 
 	r.remember(st)
 	a.saveState(repo, st)
 	printCheck(a.out, a.localize(r), race, nextCommand(repo, st, lab))
+	a.reportRoom(repo, r)
 	return r.Done, nil
 }

@@ -35,22 +35,69 @@ type Daemon struct {
 // 10 s.
 func StartDaemon(t testing.TB, ready func(ctx context.Context) error, path string, args ...string) *Daemon {
 	t.Helper()
+	d, err := startDaemon(t, ready, path, args)
+	if err != nil {
+		t.Fatalf("labkit: %v", err)
+	}
+	return d
+}
+
+// DaemonSpec is what [StartDaemonOnPorts] needs to start a server on a
+// given set of ports.
+type DaemonSpec struct {
+	Path  string
+	Args  []string
+	Ready func(ctx context.Context) error
+}
+
+// StartDaemonOnPorts starts a server that cannot pick its own ports: spec
+// is called with n ports that were free a moment ago ([FreePort]). Another
+// process may take one before the server binds it; when the server then
+// exits saying "address already in use", it is started again on fresh
+// ports, up to three times. It returns the daemon and the ports it got.
+func StartDaemonOnPorts(t testing.TB, n int, spec func(ports []int) DaemonSpec) (*Daemon, []int) {
+	t.Helper()
+	var last error
+	for range 3 {
+		ports := make([]int, n)
+		for i := range ports {
+			ports[i] = FreePort(t)
+		}
+		s := spec(ports)
+		d, err := startDaemon(t, s.Ready, s.Path, s.Args)
+		if err == nil {
+			return d, ports
+		}
+		last = err
+		if !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+		t.Logf("labkit: a port of %v was taken before %s bound it; trying others", ports, filepath.Base(s.Path))
+	}
+	t.Fatalf("labkit: %v", last)
+	return nil, nil
+}
+
+// startDaemon is StartDaemon returning its failure; the cleanup that stops
+// the process is registered either way.
+func startDaemon(t testing.TB, ready func(ctx context.Context) error, path string, args []string) (*Daemon, error) {
 	logFile, err := os.CreateTemp(t.TempDir(), filepath.Base(path)+"-*.log")
 	if err != nil {
-		t.Fatalf("labkit: daemon log: %v", err)
+		return nil, fmt.Errorf("daemon log: %w", err)
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile // a file: no copying goroutines to leak
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
-		t.Fatalf("labkit: start %s: %v", path, err)
+		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
 	d := &Daemon{Cmd: cmd, Log: logFile.Name()}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logFile.Close() }()
 	t.Cleanup(func() {
 		select {
-		case <-exited:
+		case err := <-exited:
+			exited <- err
 			return
 		default:
 		}
@@ -68,14 +115,14 @@ func StartDaemon(t testing.TB, ready func(ctx context.Context) error, path strin
 	var last error
 	for wait := 20 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
 		if last = ready(ctx); last == nil {
-			return d
+			return d, nil
 		}
 		select {
 		case err := <-exited:
 			exited <- err
-			t.Fatalf("labkit: %s exited before it was ready (%v); its log:\n%s", filepath.Base(path), err, d.Tail(40))
+			return nil, fmt.Errorf("%s exited before it was ready (%v); its log:\n%s", filepath.Base(path), err, d.Tail(40))
 		case <-ctx.Done():
-			t.Fatalf("labkit: %s was not ready within %v (last check: %v); its log:\n%s", filepath.Base(path), DaemonStartTimeout, last, d.Tail(40))
+			return nil, fmt.Errorf("%s was not ready within %v (last check: %v); its log:\n%s", filepath.Base(path), DaemonStartTimeout, last, d.Tail(40))
 		case <-time.After(wait):
 		}
 	}

@@ -91,3 +91,30 @@ func (f *fatalTB) Fatalf(format string, args ...any) {
 	f.msg = fmt.Sprintf(format, args...)
 	panic("fatal")
 }
+
+func TestStartDaemonOnPortsRetries(t *testing.T) {
+	// The first spec's port is held by the test, so that start fails with
+	// "address already in use"; the second gets a free one.
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	exe, args := selfDaemon(t, "")
+	calls := 0
+	d, ports := labkit.StartDaemonOnPorts(t, 1, func(ports []int) labkit.DaemonSpec {
+		calls++
+		addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+		ready := labkit.DialReady(addr)
+		if calls == 1 {
+			// The test's listener would answer the dial: wait for the exit.
+			addr = held.Addr().String()
+			ready = func(context.Context) error { return errors.New("not yet") }
+		}
+		t.Setenv("LABKIT_DAEMON", addr)
+		return labkit.DaemonSpec{Path: exe, Args: args, Ready: ready}
+	})
+	if calls != 2 || d == nil || len(ports) != 1 {
+		t.Fatalf("calls = %d, daemon %v, ports %v; want a retry after the port race", calls, d, ports)
+	}
+}

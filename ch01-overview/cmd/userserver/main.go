@@ -9,71 +9,43 @@
 //	go run ./ch01-overview/cmd/userserver -impl=exercise   # your userservice code
 //	grpcurl -plaintext -d '{"user_id":"42"}' 127.0.0.1:50051 user.v1.UserService/GetUser
 //
+// Stop it with Ctrl-C; a second Ctrl-C stops it at once. To run it in the
+// background, build it first, so that kill signals the server and not the
+// go command (a server started by go run only notices within a second that
+// go run is gone):
+//
+//	go build -o bin/ ./ch01-overview/cmd/...
+//	bin/userserver &
+//	kill %1
+//
 // Exit status: 0 after a clean shutdown, 1 when it cannot serve (the port
 // is taken), 2 for bad flags.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/peer"
-	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	userv1 "github.com/grpclabs/labs/ch01-overview/gen/user/v1"
 	"github.com/grpclabs/labs/ch01-overview/userservice/exercise"
 	"github.com/grpclabs/labs/ch01-overview/userservice/solution"
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
-func main() {
-	// The first SIGINT/SIGTERM cancels ctx and starts the graceful shutdown;
-	// stop() restores the default, so a second Ctrl-C kills at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() { <-ctx.Done(); stop() }()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
-}
+func main() { demo.Main("userserver", run) }
 
 // config is what the flags say.
 type config struct {
 	addr  string
 	impl  string
 	grace time.Duration
-}
-
-// usageError is a bad command line: exit status 2, like the flag package.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-// exitCode reports err (if any) on stderr and picks the exit status.
-func exitCode(err error, stderr io.Writer) int {
-	var ue *usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "userserver: %v (run with -h for usage)\n", err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "userserver: %v\n", err)
-		return 1
-	}
 }
 
 // seed is the store the server starts with.
@@ -85,116 +57,46 @@ func seed() map[string]*userv1.GetUserResponse {
 	}
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+// run is main without the process: tests call it with their own context
+// (cancelling it is the signal), arguments and streams.
+func run(ctx context.Context, args []string, stdio demo.IO) error {
 	var cfg config
-	fs := flag.NewFlagSet("userserver", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported once, by exitCode
+	fs := demo.Flags("userserver")
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:50051", "`host:port` to listen on (port 0 picks a free one)")
-	fs.StringVar(&cfg.impl, "impl", "solution", "whose userservice code serves: solution or exercise")
-	fs.DurationVar(&cfg.grace, "grace", 10*time.Second, "on shutdown, how long in-flight calls may take before they are cut")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: userserver [-addr host:port] [-impl solution|exercise] [-grace duration]")
-			fs.PrintDefaults()
-			return cfg, err
-		}
-		return cfg, &usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return cfg, &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	impl := demo.ImplFlag(fs)
+	fs.DurationVar(&cfg.grace, "grace", demo.DefaultGrace, "on shutdown, how long in-flight calls may take before they are cut")
+	if err := demo.Parse(fs, args, "userserver [-addr host:port] [-impl solution|exercise] [-grace duration]", 0, stdio.Err); err != nil {
+		return err
 	}
 	if cfg.grace <= 0 {
-		return cfg, &usageError{fmt.Sprintf("-grace must be positive, got %v", cfg.grace)}
+		return demo.Usagef("-grace must be positive, got %v", cfg.grace)
 	}
-	return cfg, nil
-}
-
-// newService builds the UserService for -impl.
-func newService(impl string) (userv1.UserServiceServer, error) {
-	switch impl {
-	case "solution":
-		return solution.NewServer(seed()), nil
-	case "exercise":
-		return exercise.NewServer(seed()), nil
-	}
-	return nil, &usageError{fmt.Sprintf("-impl must be solution or exercise, got %q", impl)}
-}
-
-// run is main without the process: tests call it with their own context
-// (cancelling it is the signal), arguments and writers.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, stderr)
+	svc, err := demo.Pick[userv1.UserServiceServer](*impl, solution.NewServer(seed()), exercise.NewServer(seed()))
 	if err != nil {
 		return err
 	}
-	svc, err := newService(cfg.impl)
-	if err != nil {
-		return err
-	}
-	return serve(ctx, cfg, svc, stdout, stderr)
+	cfg.impl = *impl
+	return serve(ctx, cfg, svc, stdio)
 }
 
-// serve listens, serves svc until ctx ends, then shuts down gracefully.
-// Tests call it directly to serve a service they control.
-func serve(ctx context.Context, cfg config, svc userv1.UserServiceServer, stdout, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	lis, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen: %w", err) // e.g. "address already in use"
-	}
-
-	srv := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(logUnary(log)),
-		grpc.ChainStreamInterceptor(logStream(log)),
-	)
-	userv1.RegisterUserServiceServer(srv, svc)
-	// Reflection lets tools (grpcurl, Postman) discover the services and
-	// message types without the .proto files.
-	reflection.Register(srv)
-	// The standard health service: load balancers and Kubernetes probes ask
-	// it, per service name or "" for the whole server.
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(srv, hs)
-	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	hs.SetServingStatus(userv1.UserService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
-
-	// The actual address, so ":0" is usable by tests and humans alike.
-	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
-	log.Info("serving", "addr", lis.Addr().String(), "service", userv1.UserService_ServiceDesc.ServiceName, "users", len(seed()))
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err) // the listener failed under us
-	case <-ctx.Done():
-	}
-
-	// Tell the health watchers first, so load balancers stop sending new
-	// calls, then drain: GracefulStop refuses new streams (GOAWAY) and waits
-	// for the running ones.
-	log.Info("shutting down", "grace", cfg.grace)
-	hs.Shutdown()
-	stopped := make(chan struct{})
-	go func() {
-		srv.GracefulStop()
-		close(stopped)
-	}()
-	timer := time.NewTimer(cfg.grace)
-	defer timer.Stop()
-	select {
-	case <-stopped:
-	case <-timer.C:
-		// A stuck handler, or a client holding a stream open (a health
-		// Watch, say), would keep GracefulStop waiting forever.
-		log.Warn("grace period over; cutting the calls still running", "grace", cfg.grace)
-		srv.Stop()
-		<-stopped
-	}
-	<-served // Serve returns nil once stopped
-	log.Info("stopped")
-	return nil
+// serve serves svc until ctx ends, then shuts down gracefully (see
+// demo.Serve). Tests call it directly to serve a service they control.
+func serve(ctx context.Context, cfg config, svc userv1.UserServiceServer, stdio demo.IO) error {
+	log := slog.New(slog.NewTextHandler(stdio.Err, nil))
+	name := userv1.UserService_ServiceDesc.ServiceName
+	return demo.Serve(ctx, demo.Server{
+		Addr:     cfg.addr,
+		Register: func(s *grpc.Server) { userv1.RegisterUserServiceServer(s, svc) },
+		Options: []grpc.ServerOption{
+			grpc.ChainUnaryInterceptor(logUnary(log)),
+			grpc.ChainStreamInterceptor(logStream(log)),
+		},
+		Services: []string{name},
+		Grace:    cfg.grace,
+		Out:      stdio.Out,
+		Banner:   fmt.Sprintf("impl=%s, %s, %d users", cfg.impl, name, len(seed())),
+		Log:      log,
+	})
 }
 
 func peerAddr(ctx context.Context) string {

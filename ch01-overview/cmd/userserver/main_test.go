@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,95 +19,21 @@ import (
 	"google.golang.org/grpc/status"
 
 	userv1 "github.com/grpclabs/labs/ch01-overview/gen/user/v1"
+	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/demo/demotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// guard bounds waits on things a broken server may never do.
-const guard = 10 * time.Second
-
-// syncBuffer is a bytes.Buffer the server's goroutines may write while the
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// startRun starts the program with a free port and the test's arguments.
+func startRun(t *testing.T, args ...string) *demotest.Program {
+	return demotest.Start(t, run, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// server is one in-process userserver.
-type server struct {
-	addr   string
-	stderr *syncBuffer
-	stop   context.CancelFunc // the "signal"
-	done   chan error         // what run/serve returned
-}
-
-// start runs fn (run or serve) in the background and waits for its
-// "listening on" line. The cleanup signals it and waits for it to return.
-func start(t *testing.T, fn func(ctx context.Context, stdout, stderr io.Writer) error) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	s := &server{stderr: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
-	go func() {
-		err := fn(ctx, pw, s.stderr)
-		pw.Close()
-		s.done <- err
-	}()
-	addr := make(chan string, 1)
-	go func() {
-		defer close(addr)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				addr <- a
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := s.wait(t); err != nil {
-			t.Errorf("after the signal, the server returned %v, want nil (exit 0)", err)
-		}
-	})
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatalf("the server exited before listening; stderr:\n%s", s.stderr)
-		}
-		s.addr = a
-	case <-time.After(guard):
-		t.Fatal(`no "listening on" line on stdout`)
-	}
-	return s
-}
-
-func (s *server) wait(t *testing.T) error {
-	t.Helper()
-	select {
-	case err := <-s.done:
-		s.done <- err // keep it for the next wait
-		return err
-	case <-time.After(guard):
-		t.Fatalf("the server did not return within %v of the signal", guard)
-		return nil
-	}
-}
-
-func startRun(t *testing.T, args ...string) *server {
-	return start(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-		return run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), stdout, stderr)
+// startServe serves svc as the program would, with grace.
+func startServe(t *testing.T, svc userv1.UserServiceServer, grace time.Duration) *demotest.Program {
+	return demotest.Start(t, func(ctx context.Context, _ []string, stdio demo.IO) error {
+		return serve(ctx, config{addr: "127.0.0.1:0", impl: "test", grace: grace}, svc, stdio)
 	})
 }
 
@@ -125,7 +49,10 @@ func dial(t *testing.T, addr string) *grpc.ClientConn {
 
 func TestGetUser(t *testing.T) {
 	s := startRun(t)
-	users := userv1.NewUserServiceClient(dial(t, s.addr))
+	if want := "listening on " + s.Addr + " (impl=solution, user.v1.UserService, 3 users)\n"; s.Stdout.String() != want {
+		t.Errorf("stdout %q, want %q", s.Stdout, want)
+	}
+	users := userv1.NewUserServiceClient(dial(t, s.Addr))
 
 	resp, err := users.GetUser(t.Context(), &userv1.GetUserRequest{UserId: "42"})
 	if err != nil || resp.GetName() != "Grace Hopper" || resp.GetAge() != 85 {
@@ -141,7 +68,7 @@ func TestGetUser(t *testing.T) {
 	}
 
 	// One log line per call, from the interceptor, written before the answer left.
-	logs := s.stderr.String()
+	logs := s.Stderr.String()
 	for _, want := range []string{"method=/user.v1.UserService/GetUser", "peer=127.0.0.1:", "code=OK", "code=NotFound", "code=InvalidArgument", "duration="} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log has no %q; log:\n%s", want, logs)
@@ -151,7 +78,10 @@ func TestGetUser(t *testing.T) {
 
 func TestExerciseImpl(t *testing.T) {
 	s := startRun(t, "-impl=exercise")
-	_, err := userv1.NewUserServiceClient(dial(t, s.addr)).GetUser(t.Context(), &userv1.GetUserRequest{UserId: "42"})
+	if !strings.Contains(s.Stdout.String(), "(impl=exercise,") {
+		t.Errorf("stdout %q; want the listening line to say impl=exercise", s.Stdout)
+	}
+	_, err := userv1.NewUserServiceClient(dial(t, s.Addr)).GetUser(t.Context(), &userv1.GetUserRequest{UserId: "42"})
 	// Until the userservice exercise is done, this is its TODO; after, a user.
 	if err != nil && status.Code(err) != codes.Unimplemented {
 		t.Errorf("-impl=exercise GetUser(42): %v; want the user or the exercise's TODO (Unimplemented)", err)
@@ -160,7 +90,7 @@ func TestExerciseImpl(t *testing.T) {
 
 func TestHealth(t *testing.T) {
 	s := startRun(t)
-	h := healthpb.NewHealthClient(dial(t, s.addr))
+	h := healthpb.NewHealthClient(dial(t, s.Addr))
 	for _, svc := range []string{"", "user.v1.UserService"} {
 		resp, err := h.Check(t.Context(), &healthpb.HealthCheckRequest{Service: svc})
 		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
@@ -175,7 +105,7 @@ func TestHealth(t *testing.T) {
 
 func TestReflection(t *testing.T) {
 	s := startRun(t)
-	stream, err := reflectionpb.NewServerReflectionClient(dial(t, s.addr)).ServerReflectionInfo(t.Context())
+	stream, err := reflectionpb.NewServerReflectionClient(dial(t, s.Addr)).ServerReflectionInfo(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,10 +154,8 @@ func (g *gatedService) GetUser(ctx context.Context, _ *userv1.GetUserRequest) (*
 func TestShutdown(t *testing.T) {
 	t.Run("graceful", func(t *testing.T) {
 		g := &gatedService{entered: make(chan struct{}, 1), release: make(chan struct{})}
-		s := start(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-			return serve(ctx, config{addr: "127.0.0.1:0", grace: time.Hour}, g, stdout, stderr)
-		})
-		conn := dial(t, s.addr)
+		s := startServe(t, g, time.Hour)
+		conn := dial(t, s.Addr)
 
 		watchCtx, stopWatch := context.WithCancel(t.Context())
 		defer stopWatch()
@@ -250,7 +178,7 @@ func TestShutdown(t *testing.T) {
 		}()
 		<-g.entered // the call is in flight
 
-		s.stop() // SIGTERM
+		s.Signal() // SIGTERM
 		if r, err := watch.Recv(); err != nil || r.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
 			t.Fatalf("after the signal, health Watch said %v, %v; want NOT_SERVING before draining", r.GetStatus(), err)
 		}
@@ -261,10 +189,10 @@ func TestShutdown(t *testing.T) {
 		if r.err != nil || r.resp.GetName() != "finished after the signal" {
 			t.Errorf("the call in flight at the signal got {%v}, %v; GracefulStop lets it finish", r.resp, r.err)
 		}
-		if err := s.wait(t); err != nil {
+		if err := s.Wait(t); err != nil {
 			t.Errorf("serve returned %v after a graceful shutdown, want nil", err)
 		}
-		if logs := s.stderr.String(); !strings.Contains(logs, "shutting down") || strings.Contains(logs, "grace period over") {
+		if logs := s.Stderr.String(); !strings.Contains(logs, "shutting down") || strings.Contains(logs, "grace period over") {
 			t.Errorf("want a graceful shutdown in the log, without cutting calls; log:\n%s", logs)
 		}
 	})
@@ -273,24 +201,22 @@ func TestShutdown(t *testing.T) {
 		// A call that never finishes must not keep the process alive: after
 		// -grace, Stop cuts it.
 		g := &gatedService{entered: make(chan struct{}, 1), release: make(chan struct{})}
-		s := start(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-			return serve(ctx, config{addr: "127.0.0.1:0", grace: 50 * time.Millisecond}, g, stdout, stderr)
-		})
-		conn := dial(t, s.addr)
+		s := startServe(t, g, 50*time.Millisecond)
+		conn := dial(t, s.Addr)
 		call := make(chan error, 1)
 		go func() {
 			_, err := userv1.NewUserServiceClient(conn).GetUser(t.Context(), &userv1.GetUserRequest{UserId: "1"})
 			call <- err
 		}()
 		<-g.entered
-		s.stop()
-		if err := s.wait(t); err != nil {
+		s.Signal()
+		if err := s.Wait(t); err != nil {
 			t.Errorf("serve returned %v, want nil", err)
 		}
 		if err := <-call; err == nil {
 			t.Error("the stuck call succeeded; Stop should have cut it")
 		}
-		if logs := s.stderr.String(); !strings.Contains(logs, "grace period over") {
+		if logs := s.Stderr.String(); !strings.Contains(logs, "grace period over") {
 			t.Errorf("the log does not say the grace period ran out; log:\n%s", logs)
 		}
 	})
@@ -315,9 +241,9 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-addr", busy.Addr().String()}, 1, "address already in use"},
 		{[]string{"-addr", "not-an-address"}, 1, "listen"},
 	} {
-		var stdout, stderr bytes.Buffer
-		err := run(t.Context(), c.args, &stdout, &stderr)
-		code := exitCode(err, &stderr)
+		_, _, err := demotest.Run(t.Context(), run, "", c.args...)
+		var stderr bytes.Buffer
+		code := demo.ExitCode("userserver", err, &stderr)
 		if code != c.exit || !strings.Contains(stderr.String(), c.contains) {
 			t.Errorf("userserver %v: exit %d, stderr %q; want exit %d and a reason mentioning %q", c.args, code, stderr.String(), c.exit, c.contains)
 		}
@@ -326,11 +252,11 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 
-	var stderr bytes.Buffer
-	if code := exitCode(run(t.Context(), []string{"-h"}, io.Discard, &stderr), io.Discard); code != 0 {
+	_, stderr, err := demotest.Run(t.Context(), run, "", "-h")
+	if code := demo.ExitCode("userserver", err, io.Discard); code != 0 {
 		t.Errorf("-h: exit %d, want 0", code)
 	}
-	if !strings.Contains(stderr.String(), "-impl") {
-		t.Errorf("-h printed %q; want the flags", stderr.String())
+	if !strings.Contains(stderr, "-impl") {
+		t.Errorf("-h printed %q; want the flags", stderr)
 	}
 }

@@ -9,139 +9,105 @@
 // say. It leaves on end of input (Ctrl-D: a half-close, the stream ends with
 // OK) or on Ctrl-C (a cancel). The server has reflection on, so grpcurl can
 // join too. -impl=exercise runs your handler instead of the solution's.
+//
+// A member who pastes many lines at once is slowed down (the room waits for
+// the others' queues to have room), never the readers; a member whose
+// client stops reading is removed once its queue has stayed full for
+// -patience. Stop the server with Ctrl-C: members get -grace to leave.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	streamingv1 "github.com/grpclabs/labs/ch02-grpc-core/gen/streaming/v1"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/exercise"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/solution"
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, errUsage) { // the flag package has said it already
-			fmt.Fprintln(os.Stderr, "chat:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("chat", run) }
 
-// errUsage reports bad flags, which the flag package has already explained.
-var errUsage = errors.New("usage")
+const usage = "chat -serve [-addr host:port] [-impl solution|exercise] [-queue N] [-patience 5s] [-grace 2s]  |  chat -join NAME [-addr host:port]"
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("chat")
 	var (
-		serve = fs.Bool("serve", false, "run the chat server")
-		name  = fs.String("join", "", "join the room under this `name` and chat from the terminal")
-		addr  = fs.String("addr", "127.0.0.1:7070", "server address (to listen on with -serve, to dial with -join)")
-		queue = fs.Int("queue", 64, "with -serve: messages queued per member before a slow member is removed")
-		impl  = fs.String("impl", "solution", "with -serve: whose handler runs, solution or exercise")
+		serve    = fs.Bool("serve", false, "run the chat server")
+		name     = fs.String("join", "", "join the room under this `name` and chat from the terminal")
+		addr     = fs.String("addr", "127.0.0.1:7070", "server address (to listen on with -serve, to dial with -join)")
+		queue    = fs.Int("queue", 64, "with -serve: messages queued per member; a speaker waits while a queue is full")
+		patience = fs.Duration("patience", backend.DefaultPatience, "with -serve: how long a member's queue may stay full before the member is removed for not reading")
+		grace    = fs.Duration("grace", 2*time.Second, "with -serve: on shutdown, how long members may stay before their streams are cut")
+		impl     = demo.ImplFlag(fs)
 	)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := demo.Parse(fs, args, usage, 0, stdio.Err); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case *serve && *name != "":
-		return errors.New("-serve and -join are exclusive")
+		return demo.Usagef("-serve and -join are exclusive")
 	case *serve:
-		srv, err := newServer(*impl, backend.NewRoom(*queue))
+		if *queue < 1 || *patience <= 0 || *grace <= 0 {
+			return demo.Usagef("-queue, -patience and -grace must be positive")
+		}
+		room := backend.NewRoom(*queue)
+		room.SetPatience(*patience)
+		srv, err := demo.Pick[streamingv1.ChatServiceServer](*impl, solution.NewChatServer(room), exercise.NewChatServer(room))
 		if err != nil {
 			return err
 		}
-		lis, err := net.Listen("tcp", *addr)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "chat: serving ChatService on %s (impl=%s, queue=%d)\n", lis.Addr(), *impl, *queue)
-		return serveRoom(ctx, lis, srv, 2*time.Second)
+		return serveRoom(ctx, demo.Server{
+			Addr: *addr, Grace: *grace, Out: stdio.Out,
+			Banner: fmt.Sprintf("impl=%s, ChatService, queue %d, patience %v", *impl, *queue, *patience),
+		}, srv)
 	case *name != "":
-		return chat(ctx, *addr, *name, stdin, stdout)
+		return chat(ctx, *addr, *name, stdio.In, stdio.Out)
 	default:
-		return errors.New("say -serve, or -join NAME (see -h)")
+		return demo.Usagef("say -serve, or -join NAME")
 	}
 }
 
-func newServer(impl string, room *backend.Room) (streamingv1.ChatServiceServer, error) {
-	switch impl {
-	case "solution":
-		return solution.NewChatServer(room), nil
-	case "exercise":
-		return exercise.NewChatServer(room), nil
-	}
-	return nil, fmt.Errorf("-impl must be solution or exercise, not %q", impl)
-}
-
-// serveRoom serves until ctx ends, then gives open streams grace to end.
-func serveRoom(ctx context.Context, lis net.Listener, srv streamingv1.ChatServiceServer, grace time.Duration) error {
-	g := grpc.NewServer()
-	streamingv1.RegisterChatServiceServer(g, srv)
-	reflection.Register(g) // lets grpcurl list and call the service
-	done := make(chan error, 1)
-	go func() { done <- g.Serve(lis) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	// GracefulStop waits for every open stream, and a chat stream stays open
-	// until its member leaves: give members a moment, then cut them off.
-	stopped := make(chan struct{})
-	go func() { g.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(grace):
-		g.Stop()
-		<-stopped
-	}
-	return <-done
+// serveRoom serves srv until ctx ends. A chat stream stays open until its
+// member leaves, so on shutdown members get the grace period, then are cut.
+func serveRoom(ctx context.Context, s demo.Server, srv streamingv1.ChatServiceServer) error {
+	s.Register = func(g *grpc.Server) { streamingv1.RegisterChatServiceServer(g, srv) }
+	s.Services = []string{streamingv1.ChatService_ServiceDesc.ServiceName}
+	return demo.Serve(ctx, s)
 }
 
 // chat joins the room as name and relays between the terminal and the stream.
 func chat(ctx context.Context, addr, name string, stdin io.Reader, stdout io.Writer) error {
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return err
+		return demo.Usagef("bad -addr %q: %v", addr, err)
 	}
 	defer conn.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := streamingv1.NewChatServiceClient(conn).ExchangeMessages(ctx)
 	if err != nil {
-		return describe(addr, err)
+		return describe(ctx, addr, err, false)
 	}
 	if err := stream.Send(&streamingv1.Message{Sender: name}); err != nil && err != io.EOF {
-		return describe(addr, err)
+		return describe(ctx, addr, err, false)
 	}
 	// The room acknowledges a join with our own KIND_JOIN; anything else
 	// (a taken name, no server) arrives here as an error.
 	first, err := stream.Recv()
 	if err != nil {
-		return describe(addr, err)
+		return describe(ctx, addr, err, false)
 	}
 	print(stdout, first, name)
 
@@ -163,10 +129,18 @@ func chat(ctx context.Context, addr, name string, stdin io.Reader, stdout io.Wri
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
-		sc := bufio.NewScanner(stdin)
-		for sc.Scan() {
+		r := bufio.NewReader(stdin)
+		for {
+			line, long, err := readLine(r, maxLine)
+			if long {
+				fmt.Fprintf(stdout, "* that line is longer than %d bytes: not sent\n", maxLine)
+				continue
+			}
+			if err != nil {
+				return // end of input (or a read error: the same, we leave)
+			}
 			select {
-			case lines <- sc.Text():
+			case lines <- line:
 			case <-ctx.Done():
 				return
 			}
@@ -188,17 +162,49 @@ func chat(ctx context.Context, addr, name string, stdin io.Reader, stdout io.Wri
 			if line == "" {
 				continue
 			}
+			// Send waits while the room is busy delivering our earlier lines
+			// (flow control): a pasted page is paced, not dropped.
 			if err := stream.Send(&streamingv1.Message{Content: line}); err != nil && err != io.EOF {
-				return describe(addr, err)
+				return describe(ctx, addr, err, true)
 			} // on io.EOF the stream is over; recvDone says why
 		case err := <-recvDone:
 			if err == io.EOF {
 				return nil
 			}
-			return describe(addr, err)
+			return describe(ctx, addr, err, true)
 		case <-ctx.Done():
 			return nil // Ctrl-C: the deferred cancel ends the stream; that is a clean exit
 		}
+	}
+}
+
+// maxLine bounds one chat line; longer ones are refused, not cut or sent
+// in pieces nobody asked for.
+const maxLine = 16 << 10
+
+// readLine reads one line without its newline, or reports that it was
+// longer than max (and skips the rest of it). A last line without a
+// newline counts; then io.EOF.
+func readLine(r *bufio.Reader, max int) (line string, long bool, err error) {
+	var b []byte
+	for {
+		frag, err := r.ReadSlice('\n')
+		if len(b)+len(frag) > max+1 { // +1: the newline
+			long = true
+		} else {
+			b = append(b, frag...)
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err != nil && (len(b) == 0 && !long || err != io.EOF):
+			return "", false, err
+		}
+		if long {
+			return "", true, nil
+		}
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+		return string(b), false, nil
 	}
 }
 
@@ -222,15 +228,20 @@ func print(w io.Writer, m *streamingv1.Message, me string) {
 }
 
 // describe turns a stream error into one line a person can act on.
-func describe(addr string, err error) error {
+// joined says the room had let us in: an Unavailable after that means the
+// server went away, not that it was never there.
+func describe(ctx context.Context, addr string, err error, joined bool) error {
+	if ctx.Err() != nil {
+		return nil // Ctrl-C: leaving is not a failure
+	}
 	s := status.Convert(err)
-	switch s.Code() {
-	case codes.Unavailable:
+	switch {
+	case s.Code() == codes.Unavailable && joined:
+		return fmt.Errorf("lost the chat server at %s: %s", addr, s.Message())
+	case s.Code() == codes.Unavailable:
 		return fmt.Errorf("cannot reach the chat server at %s: %s", addr, s.Message())
-	case codes.ResourceExhausted:
-		return fmt.Errorf("removed from the room: %s", s.Message())
-	case codes.Canceled:
-		return nil
+	case s.Code() == codes.ResourceExhausted, s.Code() == codes.AlreadyExists, s.Code() == codes.InvalidArgument:
+		return errors.New(s.Message()) // the room's own words
 	}
 	return fmt.Errorf("%s: %s", s.Code(), s.Message())
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -11,8 +13,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
-	"github.com/grpclabs/labs/ch02-grpc-core/streaming/solution"
+	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/demo/demotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -29,7 +31,7 @@ func open(t *testing.T, ctx context.Context, addr, name string) *terminal {
 	outR, outW := io.Pipe()
 	term := &terminal{in: inW, out: bufio.NewScanner(outR), done: make(chan error, 1)}
 	go func() {
-		err := run(ctx, []string{"-join", name, "-addr", addr}, inR, outW, io.Discard)
+		err := run(ctx, []string{"-join", name, "-addr", addr}, demo.IO{In: inR, Out: outW, Err: io.Discard})
 		outW.Close()
 		term.done <- err
 	}()
@@ -52,8 +54,8 @@ func (term *terminal) expect(t *testing.T, want string) {
 		if line != want {
 			t.Fatalf("the terminal printed %q, want %q", line, want)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the terminal printed nothing within 10s, want %q", want)
+	case <-time.After(demotest.Guard):
+		t.Fatalf("the terminal printed nothing within %v, want %q", demotest.Guard, want)
 	}
 }
 
@@ -62,21 +64,18 @@ func (term *terminal) wait(t *testing.T) error {
 	select {
 	case err := <-term.done:
 		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("the client did not exit within 10s")
+	case <-time.After(demotest.Guard):
+		t.Fatalf("the client did not exit within %v", demotest.Guard)
 		return nil
 	}
 }
 
 func TestChatProgram(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	srv := demotest.Start(t, run, "-serve", "-addr", "127.0.0.1:0", "-queue", "16", "-grace", "10ms")
+	if !strings.Contains(srv.Stdout.String(), "(impl=solution, ChatService, queue 16, patience 5s)") {
+		t.Errorf("server banner %q", srv.Stdout)
 	}
-	srvCtx, stopServer := context.WithCancel(t.Context())
-	served := make(chan error, 1)
-	go func() { served <- serveRoom(srvCtx, lis, solution.NewChatServer(backend.NewRoom(16)), 0) }()
-	addr := lis.Addr().String()
+	addr := srv.Addr
 
 	alice := open(t, t.Context(), addr, "alice")
 	alice.expect(t, "* you joined as alice")
@@ -93,6 +92,12 @@ func TestChatProgram(t *testing.T) {
 	alice.expect(t, "[bob] hello from bob")
 	carol.expect(t, "[bob] hello from bob")
 
+	// A line too long to send is refused on the spot; the next one goes.
+	io.WriteString(bob.in, strings.Repeat("x", maxLine+1)+"\nshort again\n")
+	bob.expect(t, fmt.Sprintf("* that line is longer than %d bytes: not sent", maxLine))
+	alice.expect(t, "[bob] short again")
+	carol.expect(t, "[bob] short again")
+
 	// End of input: carol leaves with a clean exit.
 	carol.in.Close()
 	if err := carol.wait(t); err != nil {
@@ -108,19 +113,49 @@ func TestChatProgram(t *testing.T) {
 	}
 	alice.expect(t, "* bob left")
 
-	// A second alice is refused with a reason.
-	err = run(t.Context(), []string{"-join", "alice", "-addr", addr}, strings.NewReader(""), io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "already in the room") {
-		t.Fatalf("a second alice: %v, want an AlreadyExists error", err)
+	// A second alice is refused with a reason, said once.
+	_, _, err := demotest.Run(t.Context(), run, "", "-join", "alice", "-addr", addr)
+	if err == nil || err.Error() != `"alice" is already in the room` {
+		t.Fatalf("a second alice: %v, want the room's reason as is", err)
 	}
 
 	// The server going away ends alice's client with a reason.
-	stopServer()
-	if err := <-served; err != nil {
-		t.Fatalf("serveRoom: %v", err)
+	if err := srv.Stop(t); err != nil {
+		t.Fatalf("the server after its signal: %v", err)
 	}
-	if err := alice.wait(t); err == nil {
-		t.Fatal("alice's client returned nil after the server stopped, want an error saying so")
+	if err := alice.wait(t); err == nil || !strings.Contains(err.Error(), "lost the chat server") {
+		t.Fatalf("alice's client after the server stopped: %v, want \"lost the chat server ...\"", err)
+	}
+}
+
+// TestPaste: one member pastes far more lines than a queue holds; the
+// others, reading, get every line and keep their seats. (The room once
+// removed them "for reading too slowly".)
+func TestPaste(t *testing.T) {
+	srv := demotest.Start(t, run, "-serve", "-addr", "127.0.0.1:0", "-queue", "4", "-patience", "30s")
+	alice := open(t, t.Context(), srv.Addr, "alice")
+	alice.expect(t, "* you joined as alice")
+	bob := open(t, t.Context(), srv.Addr, "bob")
+	bob.expect(t, "* you joined as bob")
+	alice.expect(t, "* bob joined")
+
+	const lines = 200
+	var page strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&page, "pasted line %d\n", i)
+	}
+	go io.WriteString(alice.in, page.String())
+	for i := range lines {
+		bob.expect(t, fmt.Sprintf("[alice] pasted line %d", i))
+	}
+	alice.in.Close()
+	if err := alice.wait(t); err != nil {
+		t.Fatalf("alice after her paste: %v, want a clean exit", err)
+	}
+	bob.expect(t, "* alice left")
+	bob.in.Close()
+	if err := bob.wait(t); err != nil {
+		t.Fatalf("bob: %v", err)
 	}
 }
 
@@ -130,12 +165,16 @@ func TestBadInvocations(t *testing.T) {
 		{"-bogus"},
 		{"-serve", "-join", "x"},
 		{"-serve", "-impl", "mine"},
+		{"-serve", "-queue", "0"},
 		{"-join", "x", "extra"},
-		{"-serve", "-addr", "not an address"},
 	} {
-		if err := run(t.Context(), args, strings.NewReader(""), io.Discard, io.Discard); err == nil {
-			t.Errorf("chat %q: no error, want one", args)
+		var ue *demo.UsageError
+		if _, _, err := demotest.Run(t.Context(), run, "", args...); !errors.As(err, &ue) {
+			t.Errorf("chat %q: %v, want a usage error (exit 2)", args, err)
 		}
+	}
+	if _, _, err := demotest.Run(t.Context(), run, "", "-serve", "-addr", "not an address"); err == nil || !strings.Contains(err.Error(), "cannot listen") {
+		t.Errorf("-serve on a bad address: %v, want \"cannot listen\"", err)
 	}
 	// No server: a clear error, not a hang.
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -144,7 +183,7 @@ func TestBadInvocations(t *testing.T) {
 	}
 	addr := lis.Addr().String()
 	lis.Close()
-	err = run(t.Context(), []string{"-join", "x", "-addr", addr}, strings.NewReader(""), io.Discard, io.Discard)
+	_, _, err = demotest.Run(t.Context(), run, "", "-join", "x", "-addr", addr)
 	if err == nil || !strings.Contains(err.Error(), "cannot reach") {
 		t.Fatalf("joining with no server: %v, want \"cannot reach ...\"", err)
 	}

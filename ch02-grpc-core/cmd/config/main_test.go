@@ -3,34 +3,29 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
-	"net"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
-	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
-	"github.com/grpclabs/labs/ch02-grpc-core/streaming/solution"
+	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/demo/demotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestConfigProgram(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	srv := demotest.Start(t, run, "-serve", "-addr", "127.0.0.1:0")
+	if !strings.Contains(srv.Stdout.String(), "(impl=solution, ConfigService)") {
+		t.Errorf("server banner %q, want impl=solution", srv.Stdout)
 	}
-	srvCtx, stop := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- serveConfig(srvCtx, lis, solution.NewConfigServer(backend.NewConfigStore())) }()
-	defer func() { stop(); <-done }()
-	addr := lis.Addr().String()
+	addr := srv.Addr
 
 	cli := func(args ...string) (string, error) {
-		var out strings.Builder
-		err := run(t.Context(), append([]string{"-addr", addr}, args...), &out, io.Discard)
-		return out.String(), err
+		out, _, err := demotest.Run(t.Context(), run, "", append([]string{"-addr", addr}, args...)...)
+		return out, err
 	}
 	if _, err := cli("-get", "db/pool_size"); err == nil || !strings.Contains(err.Error(), "NotFound") {
 		t.Fatalf("-get of an unset key: %v, want NotFound", err)
@@ -41,7 +36,7 @@ func TestConfigProgram(t *testing.T) {
 	r, w := io.Pipe()
 	watched := make(chan error, 1)
 	go func() {
-		watched <- run(ctx, []string{"-addr", addr, "-watch", "db/pool_size"}, w, io.Discard)
+		watched <- run(ctx, []string{"-addr", addr, "-watch", "db/pool_size"}, demo.IO{In: strings.NewReader(""), Out: w, Err: io.Discard})
 		w.Close()
 	}()
 	lines := bufio.NewScanner(r)
@@ -69,13 +64,40 @@ func TestConfigProgram(t *testing.T) {
 	}
 }
 
+// TestServerGoesAway: a watch whose server stops ends with an error that
+// says the server was lost, not that it could not be reached.
+func TestServerGoesAway(t *testing.T) {
+	srv := demotest.Start(t, run, "-serve", "-addr", "127.0.0.1:0", "-grace", "1ms")
+	r, w := io.Pipe()
+	watched := make(chan error, 1)
+	go func() {
+		_, _, err := demotest.Run(t.Context(), func(ctx context.Context, args []string, stdio demo.IO) error {
+			return run(ctx, args, demo.IO{In: stdio.In, Out: w, Err: stdio.Err})
+		}, "", "-addr", srv.Addr, "-watch", "k")
+		w.Close()
+		watched <- err
+	}()
+	if !bufio.NewScanner(r).Scan() {
+		t.Fatal("-watch printed nothing")
+	}
+	go io.Copy(io.Discard, r)
+	if err := srv.Stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-watched; err == nil || !strings.Contains(err.Error(), "lost the config server") {
+		t.Fatalf("-watch after the server stopped: %v, want \"lost the config server ...\"", err)
+	}
+}
+
 func TestBadInvocations(t *testing.T) {
 	for _, args := range [][]string{
 		{}, {"-bogus"}, {"-get", "a", "-set", "a=1"}, {"-set", "novalue", "-addr", "127.0.0.1:1"},
 		{"-serve", "-impl", "mine"}, {"-get", "a", "extra"},
 	} {
-		if err := run(t.Context(), args, io.Discard, io.Discard); err == nil {
-			t.Errorf("config %q: no error, want one", args)
+		_, _, err := demotest.Run(t.Context(), run, "", args...)
+		var ue *demo.UsageError
+		if !errors.As(err, &ue) {
+			t.Errorf("config %q: %v, want a usage error (exit 2)", args, err)
 		}
 	}
 }

@@ -12,54 +12,39 @@
 //	go run ./ch02-grpc-core/cmd/errgateway -once -flaky 2   # a few requests, printed, then exit
 //	go run ./ch02-grpc-core/cmd/errgateway -impl=exercise   # your errors lab code
 //
-// Exit status: 0 after Ctrl-C or -once, 1 when it cannot serve, 2 for bad flags.
+// A trace id the caller sends is kept only when it is 1 to 64 characters of
+// [A-Za-z0-9._-] (richerr.ValidTraceID, the interceptors lab's rule for
+// request ids); anything else is replaced by a fresh id, which the
+// response's x-trace-id header and the envelope's traceId then carry.
+//
+// Exit status: 0 after Ctrl-C, or -once when every answer was the one it
+// demonstrates; 1 when it cannot serve or an answer was wrong; 2 for bad
+// flags.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/signal"
+	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/grpclabs/labs/ch02-grpc-core/errors/exercise"
 	"github.com/grpclabs/labs/ch02-grpc-core/errors/richerr"
 	"github.com/grpclabs/labs/ch02-grpc-core/errors/solution"
 	errlabv1 "github.com/grpclabs/labs/ch02-grpc-core/gen/errlab/v1"
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	var ue *usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "errgateway: %v (run with -h for usage)\n", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "errgateway: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
+func main() { demo.Main("errgateway", run) }
 
 type config struct {
 	http  string
@@ -68,31 +53,23 @@ type config struct {
 	once  bool
 }
 
-func parseFlags(args []string, out io.Writer) (config, error) {
+func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
-	fs := flag.NewFlagSet("errgateway", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := demo.Flags("errgateway")
 	fs.StringVar(&cfg.http, "http", "127.0.0.1:8080", "`host:port` for the HTTP gateway")
-	fs.StringVar(&cfg.impl, "impl", "solution", "whose errors lab code runs: solution or exercise")
+	impl := demo.ImplFlag(fs)
 	fs.IntVar(&cfg.flaky, "flaky", 0, "the backend answers Unavailable to its first `N` calls")
 	fs.BoolVar(&cfg.once, "once", false, "send a few requests through the gateway, print them, and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(out)
-			fmt.Fprintln(out, "usage: errgateway [-http host:port] [-impl solution|exercise] [-flaky N] [-once]")
-			fs.PrintDefaults()
-			return cfg, err
-		}
-		return cfg, &usageError{err.Error()}
+	if err := demo.Parse(fs, args, "errgateway [-http host:port] [-impl solution|exercise] [-flaky N] [-once]", 0, stderr); err != nil {
+		return cfg, err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return cfg, &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	case cfg.impl != "solution" && cfg.impl != "exercise":
-		return cfg, &usageError{fmt.Sprintf("-impl must be solution or exercise, got %q", cfg.impl)}
-	case cfg.flaky < 0:
-		return cfg, &usageError{fmt.Sprintf("-flaky must be 0 or more, got %d", cfg.flaky)}
+	if _, err := demo.Pick(*impl, 0, 0); err != nil {
+		return cfg, err
 	}
+	if cfg.flaky < 0 {
+		return cfg, demo.Usagef("-flaky must be 0 or more, got %d", cfg.flaky)
+	}
+	cfg.impl = *impl
 	return cfg, nil
 }
 
@@ -105,7 +82,7 @@ type lab struct {
 
 func pick(impl string, users []*errlabv1.User) lab {
 	policy := richerr.DefaultRetryPolicy()
-	if impl == "exercise" {
+	if impl == demo.Exercise {
 		return lab{exercise.NewServer(users), func(c errlabv1.UserServiceClient) http.Handler { return exercise.NewGateway(c, nil, nil) }, exercise.RetryInterceptor(policy)}
 	}
 	return lab{solution.NewServer(users), func(c errlabv1.UserServiceClient) http.Handler { return solution.NewGateway(c, nil, nil) }, solution.RetryInterceptor(policy)}
@@ -125,56 +102,75 @@ func flaky(n int, out io.Writer) grpc.UnaryServerInterceptor {
 	}
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
-	cfg, err := parseFlags(args, out)
+// onceRequests are what -once sends, and the status each demonstrates.
+var onceRequests = []struct {
+	path, trace string
+	want        int
+}{
+	{"/users/ada", "", http.StatusOK},
+	{"/users/nobody", "abc123xyz", http.StatusNotFound},
+	{"/users/Bad_Id", "t-42", http.StatusBadRequest},
+	{"/users/nobody", strings.Repeat("x", 2000), http.StatusNotFound}, // replaced: too long to echo
+}
+
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	cfg, err := parseFlags(args, stdio.Err)
 	if err != nil {
 		return err
 	}
+	out := demo.Locked(stdio.Out)
 	users := []*errlabv1.User{
 		{UserId: "ada", Name: "Ada Lovelace", Email: "ada@example.com"},
 		{UserId: "grace", Name: "Grace Hopper", Email: "grace@example.com"},
 	}
 	l := pick(cfg.impl, users)
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	// The gRPC backend, in this process, on a port of its own.
+	conn, stop, err := demo.NetFrom(ctx).Serve(demo.Server{
+		Register: func(g *grpc.Server) { errlabv1.RegisterUserServiceServer(g, l.server) },
+		Options:  []grpc.ServerOption{grpc.UnaryInterceptor(flaky(cfg.flaky, out))},
+	}, grpc.WithUnaryInterceptor(l.retry))
 	if err != nil {
-		return fmt.Errorf("cannot listen for gRPC: %w", err)
+		return fmt.Errorf("the gRPC backend: %w", err)
 	}
-	g := grpc.NewServer(grpc.UnaryInterceptor(flaky(cfg.flaky, out)))
-	errlabv1.RegisterUserServiceServer(g, l.server)
-	go func() { _ = g.Serve(lis) }()
-	defer g.Stop()
-
-	conn, err := grpc.NewClient(lis.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(l.retry))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	defer stop()
+	backendAddr := conn.Target()
 	gw := l.gateway(errlabv1.NewUserServiceClient(conn))
 
 	if cfg.once {
-		for _, r := range []struct{ path, trace string }{
-			{"/users/ada", ""}, {"/users/nobody", "abc123xyz"}, {"/users/Bad_Id", "t-42"},
-		} {
+		fmt.Fprintf(out, "errgateway -once (impl=%s): %d requests through the gateway, gRPC backend on %s\n", cfg.impl, len(onceRequests), backendAddr)
+		var failed []string
+		for _, r := range onceRequests {
 			req := httptest.NewRequestWithContext(ctx, http.MethodGet, r.path, nil)
 			if r.trace != "" {
 				req.Header.Set(richerr.TraceHeader, r.trace)
 			}
 			rec := httptest.NewRecorder()
 			gw.ServeHTTP(rec, req)
-			fmt.Fprintf(out, "GET %s → %d %s", r.path, rec.Code, rec.Body.String())
+			trace := r.trace
+			if len(trace) > 20 {
+				trace = fmt.Sprintf("%.12s… (%d bytes)", trace, len(trace))
+			}
+			if trace != "" {
+				trace = " " + richerr.TraceHeader + ": " + trace
+			}
+			fmt.Fprintf(out, "GET %s%s → %d %s", r.path, trace, rec.Code, rec.Body.String())
+			if rec.Code != r.want {
+				failed = append(failed, fmt.Sprintf("GET %s: HTTP %d, want %d", r.path, rec.Code, r.want))
+			}
+		}
+		if failed != nil {
+			return errors.New(strings.Join(failed, "; "))
 		}
 		return nil
 	}
 
-	hl, err := net.Listen("tcp", cfg.http)
+	hl, err := demo.NetFrom(ctx).Listen(cfg.http)
 	if err != nil {
 		return fmt.Errorf("cannot listen for HTTP: %w", err)
 	}
 	hs := &http.Server{Handler: gw, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(out, "gateway on http://%s (gRPC backend on %s); try: curl -i http://%s/users/nobody\n", hl.Addr(), lis.Addr(), hl.Addr())
+	fmt.Fprintf(out, "listening on %s (impl=%s, HTTP gateway, gRPC backend on %s; try: curl -i http://%s/users/nobody)\n", hl.Addr(), cfg.impl, backendAddr, hl.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(hl) }()
 	select {

@@ -27,16 +27,11 @@ import (
 	"github.com/grpclabs/labs/ch02-grpc-core/h2dump/exercise"
 	"github.com/grpclabs/labs/ch02-grpc-core/h2dump/h2"
 	"github.com/grpclabs/labs/ch02-grpc-core/h2dump/solution"
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
 func pickImpl(name string) (dump.Impl, error) {
-	switch name {
-	case "solution":
-		return solution.Impl(), nil
-	case "exercise":
-		return exercise.Impl(), nil
-	}
-	return dump.Impl{}, fmt.Errorf("-impl must be solution or exercise, not %q", name)
+	return demo.Pick(name, solution.Impl(), exercise.Impl())
 }
 
 type env struct {
@@ -100,8 +95,8 @@ func (s *stack) waitConn(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(10 * time.Second):
-		return errors.New("the proxied connection did not close within 10s")
+	case <-time.After(30 * time.Second): // a guard against a hang, generous for a busy machine
+		return errors.New("the proxied connection did not close within 30s")
 	}
 }
 
@@ -441,16 +436,13 @@ func (e *env) http1(ctx context.Context, n int) error {
 	return nil
 }
 
-func serve(ctx context.Context, addr string, stderr io.Writer) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := grpc.NewServer()
-	h2demov1.RegisterDemoServiceServer(srv, &demosvc.Server{})
-	go func() { <-ctx.Done(); srv.GracefulStop() }()
-	fmt.Fprintf(stderr, "h2demo: DemoService on %s; Ctrl-C to stop\n", l.Addr())
-	return srv.Serve(l)
+func serve(ctx context.Context, addr string, out io.Writer) error {
+	return demo.Serve(ctx, demo.Server{
+		Addr:     addr,
+		Register: func(s *grpc.Server) { h2demov1.RegisterDemoServiceServer(s, &demosvc.Server{}) },
+		Out:      out,
+		Banner:   "DemoService; put h2dump in front of it: go run ./ch02-grpc-core/cmd/h2dump -target ADDR",
+	})
 }
 
 // record rewrites the lab's recordings: each scenario is one connection

@@ -14,88 +14,58 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"os"
-	"os/signal"
-	"sync"
+
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { demo.Main("h2demo", run) }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("h2demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	impl := fs.String("impl", "solution", "whose lab code decodes frames: solution or exercise")
+const usage = "h2demo [-impl solution|exercise] [-n N] [-addr host:port] unary|multiplex|flow|http1|serve|record DIR"
+
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("h2demo")
+	impl := demo.ImplFlag(fs)
 	n := fs.Int("n", 5, "concurrent calls (multiplex, http1)")
 	addr := fs.String("addr", "127.0.0.1:50052", "listen address for serve")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: h2demo [-impl solution|exercise] [-n N] unary|multiplex|flow|http1|serve|record DIR")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := demo.Parse(fs, args, usage, 2, stdio.Err); err != nil {
+		return err
 	}
 	im, err := pickImpl(*impl)
 	if err != nil {
-		fmt.Fprintln(stderr, "h2demo:", err)
-		return 2
+		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
+		return demo.Usagef("say which demo: %s", usage)
 	}
 	if *n < 1 || *n > 1000 {
-		fmt.Fprintf(stderr, "h2demo: -n must be 1..1000, got %d\n", *n)
-		return 2
+		return demo.Usagef("-n must be 1..1000, got %d", *n)
+	}
+	cmd := fs.Arg(0)
+	if (cmd == "record") != (fs.NArg() == 2) {
+		if cmd == "record" {
+			return demo.Usagef("record needs the output directory, e.g. record ch02-grpc-core/h2dump/testdata")
+		}
+		return demo.Usagef("unexpected argument %q", fs.Arg(1))
 	}
 	// The demo's own lines and the proxy's dump share stdout.
-	e := &env{out: &lockedWriter{w: stdout}, impl: im}
-	switch cmd := fs.Arg(0); cmd {
+	e := &env{out: demo.Locked(stdio.Out), impl: im}
+	if cmd != "serve" && cmd != "record" {
+		fmt.Fprintf(e.out, "h2demo %s: the frames through h2dump, decoded by impl=%s\n", cmd, *impl)
+	}
+	switch cmd {
 	case "unary":
-		err = e.unary(ctx)
+		return e.unary(ctx)
 	case "multiplex":
-		err = e.multiplex(ctx, *n)
+		return e.multiplex(ctx, *n)
 	case "flow":
-		err = e.flow(ctx)
+		return e.flow(ctx)
 	case "http1":
-		err = e.http1(ctx, *n)
+		return e.http1(ctx, *n)
 	case "serve":
-		err = serve(ctx, *addr, stderr)
+		return serve(ctx, *addr, stdio.Out)
 	case "record":
-		if fs.NArg() != 2 {
-			fmt.Fprintln(stderr, "h2demo: record needs the output directory, e.g. record ch02-grpc-core/h2dump/testdata")
-			return 2
-		}
-		err = record(ctx, fs.Arg(1), stdout)
-	default:
-		fmt.Fprintf(stderr, "h2demo: unknown demo %q\n", cmd)
-		fs.Usage()
-		return 2
+		return record(ctx, fs.Arg(1), stdio.Out)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "h2demo:", err)
-		return 1
-	}
-	return 0
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
+	return demo.Usagef("unknown demo %q: %s", cmd, usage)
 }

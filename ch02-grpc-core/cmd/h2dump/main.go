@@ -17,63 +17,60 @@
 // lines about connections carry "event" instead. -impl=exercise runs your lab code
 // (ch02-grpc-core/h2dump/exercise) instead of the solution; -replay FILE
 // dumps a recording (ch02-grpc-core/h2dump/testdata/*.h2rec) without a network.
+//
+// stdout is the dump and nothing else; the tool's own lines (listening on
+// ADDR, what it dropped) go to stderr. A stdout nobody reads (a paused
+// pager, a FIFO without a reader) never stalls the traffic: up to -buffer
+// bytes of dump wait for it, beyond that whole records are dropped, and
+// the dump says how many once the reader is back. A reset on one side is
+// passed on to the other as a reset, and the closing summary says so, and
+// names a frame the connection ended in the middle of. Stop it with Ctrl-C.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"sync"
 	"time"
 
 	"github.com/grpclabs/labs/ch02-grpc-core/h2dump/dump"
 	"github.com/grpclabs/labs/ch02-grpc-core/h2dump/exercise"
 	"github.com/grpclabs/labs/ch02-grpc-core/h2dump/solution"
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil))
-}
+func main() { demo.Main("h2dump", run) }
 
-// run is main without the process: tests call it with their own context
-// and get the listener's address through ready.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(addr string)) int {
-	fs := flag.NewFlagSet("h2dump", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+const usage = "h2dump -target host:port [-listen host:port] [-json] [-impl solution|exercise] [-color auto|always|never] [-record FILE] [-buffer BYTES]  |  h2dump -replay FILE.h2rec"
+
+// flushTimeout bounds how long h2dump waits at exit for a reader that
+// stopped reading to take the rest of the dump.
+const flushTimeout = 2 * time.Second
+
+// run is main without the process. The dump goes to stdout; the tool's own
+// lines (the listening line, what it dropped) go to stderr, so that
+// stdout stays one frame per line with -json.
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("h2dump")
 	listen := fs.String("listen", "127.0.0.1:7001", "address to accept gRPC clients on")
 	target := fs.String("target", "", "address of the gRPC server to forward to (required unless -replay)")
 	asJSON := fs.Bool("json", false, "print one JSON object per frame")
-	impl := fs.String("impl", "solution", "whose lab code decodes frames: solution or exercise")
+	impl := demo.ImplFlag(fs)
 	color := fs.String("color", "auto", "colour streams: auto (a terminal without NO_COLOR), always, never")
 	replay := fs.String("replay", "", "dump a recording file instead of proxying")
 	record := fs.String("record", "", "also write each connection's raw bytes to FILE.<conn>.h2rec")
 	queue := fs.Int("queue", 1024, "read chunks the decoder may lag behind before it drops a connection's dump")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	buffer := fs.Int("buffer", dump.DefaultOutputBuffer, "bytes of dump held for a reader of stdout that falls behind; beyond that, dump lines are dropped (and counted), never the traffic")
+	if err := demo.Parse(fs, args, usage, 0, stdio.Err); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "h2dump: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	var im dump.Impl
-	switch *impl {
-	case "solution":
-		im = solution.Impl()
-	case "exercise":
-		im = exercise.Impl()
-	default:
-		fmt.Fprintf(stderr, "h2dump: -impl must be solution or exercise, not %q\n", *impl)
-		return 2
+	im, err := demo.Pick(*impl, solution.Impl(), exercise.Impl())
+	if err != nil {
+		return err
 	}
 	useColor := false
 	switch *color {
@@ -81,85 +78,102 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		useColor = true
 	case "never":
 	case "auto":
-		f, ok := stdout.(*os.File)
+		f, ok := stdio.Out.(*os.File)
 		useColor = ok && os.Getenv("NO_COLOR") == "" && isTerminal(f)
 	default:
-		fmt.Fprintf(stderr, "h2dump: -color must be auto, always or never, not %q\n", *color)
-		return 2
+		return demo.Usagef("-color must be auto, always or never, not %q", *color)
 	}
-	out := &lockedWriter{w: stdout}
-	d := dump.New(dump.Options{Impl: im, Out: out, JSON: *asJSON, Color: useColor})
+	if *queue < 1 || *buffer < 1 {
+		return demo.Usagef("-queue and -buffer must be positive")
+	}
 
 	if *replay != "" {
 		f, err := os.Open(*replay)
 		if err != nil {
-			fmt.Fprintf(stderr, "h2dump: %v\n", err)
-			return 1
+			return err
 		}
 		defer f.Close()
 		chunks, err := dump.ReadRecording(f)
 		if err != nil {
-			fmt.Fprintf(stderr, "h2dump: %s: %v\n", *replay, err)
-			return 1
+			return fmt.Errorf("%s: %v", *replay, err)
 		}
-		d.Replay(chunks)
-		return 0
+		// A replay is a file to a reader, like cat: it may wait for it.
+		dump.New(dump.Options{Impl: im, Out: stdio.Out, JSON: *asJSON, Color: useColor}).Replay(chunks)
+		return nil
 	}
-	if *target == "" {
-		fmt.Fprintln(stderr, "h2dump: -target is required (the gRPC server, e.g. -target 127.0.0.1:50051)")
-		return 2
+	switch _, _, err := net.SplitHostPort(*target); {
+	case *target == "":
+		return demo.Usagef("-target is required (the gRPC server, e.g. -target 127.0.0.1:50051)")
+	case err != nil:
+		return demo.Usagef("-target %q: %v", *target, err)
 	}
-	if _, _, err := net.SplitHostPort(*target); err != nil {
-		fmt.Fprintf(stderr, "h2dump: -target %q: %v\n", *target, err)
-		return 2
-	}
-	lis, err := net.Listen("tcp", *listen)
+	nt := demo.NetFrom(ctx)
+	lis, err := nt.Listen(*listen)
 	if err != nil {
-		fmt.Fprintf(stderr, "h2dump: %v\n", err)
-		return 1
+		return fmt.Errorf("cannot listen: %w", err)
 	}
-	p := &dump.Proxy{Target: *target, Dumper: d, Queue: *queue}
+	// Live traffic: a stdout nobody reads (a paused pager, a FIFO) must
+	// cost dump lines, never a stalled connection.
+	d := dump.New(dump.Options{Impl: im, Out: stdio.Out, JSON: *asJSON, Color: useColor, Buffer: *buffer})
+	p := &dump.Proxy{Target: *target, Dumper: d, Queue: *queue, Dial: nt.DialContext}
 	if *record != "" {
-		var mu sync.Mutex
-		recs := map[int]*dump.Recorder{}
-		p.Record = func(conn int, dir dump.Dir, b []byte, at time.Time) {
-			mu.Lock()
-			defer mu.Unlock()
-			r := recs[conn]
-			if r == nil {
-				f, err := os.Create(fmt.Sprintf("%s.%d.h2rec", *record, conn))
-				if err != nil {
-					fmt.Fprintf(stderr, "h2dump: record: %v\n", err)
-					r = &dump.Recorder{W: io.Discard}
-				} else {
-					r = &dump.Recorder{W: f} // closed when the process exits
-				}
-				recs[conn] = r
+		p.Record, p.ConnDone = recorder(*record, stdio.Err)
+	}
+	fmt.Fprintf(stdio.Err, "listening on %s (impl=%s, forwarding to %s); Ctrl-C to stop\n", lis.Addr(), im.Name, *target)
+	serveErr := p.Serve(ctx, lis)
+
+	fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	dropped, err := d.Close(fctx)
+	if dropped > 0 {
+		fmt.Fprintf(stdio.Err, "h2dump: %d dump records were dropped because stdout was not read fast enough (every byte was forwarded); -buffer holds more\n", dropped)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		fmt.Fprintf(stdio.Err, "h2dump: stdout took nothing for %v; the rest of the dump is lost\n", flushTimeout)
+	}
+	if serveErr != nil && !errors.Is(serveErr, context.Canceled) {
+		return serveErr
+	}
+	return nil
+}
+
+// recorder writes each connection's chunks to prefix.<conn>.h2rec and
+// closes the file when the connection's dump is done.
+func recorder(prefix string, stderr io.Writer) (record func(int, dump.Dir, []byte, time.Time), done func(int)) {
+	var mu sync.Mutex
+	recs := map[int]*dump.Recorder{}
+	files := map[int]*os.File{}
+	record = func(conn int, dir dump.Dir, b []byte, at time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		r := recs[conn]
+		if r == nil {
+			f, err := os.Create(fmt.Sprintf("%s.%d.h2rec", prefix, conn))
+			if err != nil {
+				fmt.Fprintf(stderr, "h2dump: record: %v\n", err)
+				r = &dump.Recorder{W: io.Discard}
+			} else {
+				r, files[conn] = &dump.Recorder{W: f}, f
 			}
-			_ = r.Write(dir, b, at)
+			recs[conn] = r
+		}
+		if err := r.Write(dir, b, at); err != nil {
+			fmt.Fprintf(stderr, "h2dump: record conn %d: %v; recording of it stops\n", conn, err)
+			recs[conn].W = io.Discard
 		}
 	}
-	fmt.Fprintf(stderr, "h2dump: %s → %s (impl %s); Ctrl-C to stop\n", lis.Addr(), *target, im.Name)
-	if ready != nil {
-		ready(lis.Addr().String())
+	done = func(conn int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if f := files[conn]; f != nil {
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(stderr, "h2dump: record conn %d: %v\n", conn, err)
+			}
+		}
+		delete(recs, conn)
+		delete(files, conn)
 	}
-	if err := p.Serve(ctx, lis); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "h2dump: %v\n", err)
-		return 1
-	}
-	return 0
-}
-
-// lockedWriter lets the tool's own messages and the dump share stdout.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
+	return record, done
 }
 
 // isTerminal reports whether f is a character device, which a terminal is

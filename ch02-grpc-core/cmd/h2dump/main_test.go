@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -16,6 +14,8 @@ import (
 
 	h2demov1 "github.com/grpclabs/labs/ch02-grpc-core/gen/h2demo/v1"
 	"github.com/grpclabs/labs/ch02-grpc-core/h2dump/demosvc"
+	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/demo/demotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -28,53 +28,34 @@ func TestBadUsage(t *testing.T) {
 		{},                                  // no target
 		{"-target", "no-port"},              // not host:port
 		{"-target", "127.0.0.1:1", "extra"}, // stray argument
+		{"-target", "127.0.0.1:1", "-buffer", "0"},
 	} {
-		var stderr bytes.Buffer
-		if code := run(t.Context(), args, io.Discard, &stderr, nil); code != 2 {
-			t.Errorf("h2dump %q exited %d, want 2 (usage error)", args, code)
-		}
-		if msg := strings.TrimSpace(stderr.String()); msg == "" {
-			t.Errorf("h2dump %q printed no reason", args)
+		_, _, err := demotest.Run(t.Context(), run, "", args...)
+		var ue *demo.UsageError
+		if !errors.As(err, &ue) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("h2dump %q: %v; want a one-line usage error (exit 2)", args, err)
 		}
 	}
-	var stderr bytes.Buffer
-	if code := run(t.Context(), []string{"-replay", "does-not-exist.h2rec"}, io.Discard, &stderr, nil); code != 1 || !strings.Contains(stderr.String(), "does-not-exist") {
-		t.Errorf("missing replay file: exit %d, %q; want 1 and the file name", code, stderr.String())
+	_, _, err := demotest.Run(t.Context(), run, "", "-replay", "does-not-exist.h2rec")
+	if code := demo.ExitCode("h2dump", err, io.Discard); code != 1 || !strings.Contains(err.Error(), "does-not-exist") {
+		t.Errorf("missing replay file: exit %d, %v; want 1 and the file name", code, err)
 	}
 }
 
 func TestReplayMatchesGolden(t *testing.T) {
-	var out bytes.Buffer
-	if code := run(t.Context(), []string{"-replay", "../../h2dump/testdata/unary.h2rec"}, &out, io.Discard, nil); code != 0 {
-		t.Fatalf("exit %d", code)
+	out, _, err := demotest.Run(t.Context(), run, "", "-replay", "../../h2dump/testdata/unary.h2rec")
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, want := range []string{"PREFACE", `{1: "Grace Hopper", 2: 85}`, "graceful shutdown, phase 1", "grpc-status 0 = OK"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("replay output lacks %q", want)
 		}
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// TestProxyEndToEnd runs the tool as main would, in process: a gRPC call
-// through it works, and HTTP/1.1 garbage is reported without a crash.
-func TestProxyEndToEnd(t *testing.T) {
+// demoServer is a gRPC server for the proxy to forward to.
+func demoServer(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,33 +63,34 @@ func TestProxyEndToEnd(t *testing.T) {
 	srv := grpc.NewServer()
 	h2demov1.RegisterDemoServiceServer(srv, &demosvc.Server{})
 	go func() { _ = srv.Serve(l) }()
-	defer srv.Stop()
+	t.Cleanup(srv.Stop)
+	return l.Addr().String()
+}
 
-	ctx, cancel := context.WithCancel(t.Context())
-	out := &syncBuffer{}
-	ready := make(chan string, 1)
-	exited := make(chan int, 1)
-	go func() {
-		exited <- run(ctx, []string{"-listen", "127.0.0.1:0", "-target", l.Addr().String(), "-color", "never"}, out, io.Discard, func(a string) { ready <- a })
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-exited:
-		t.Fatalf("h2dump exited %d before listening", code)
-	}
-
+func echo(t *testing.T, addr string) {
+	t.Helper()
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer cc.Close()
 	resp, err := h2demov1.NewDemoServiceClient(cc).Echo(t.Context(), &h2demov1.EchoRequest{Name: "Grace Hopper", Age: 85})
-	cc.Close()
 	if err != nil || resp.GetGreeting() != "Hello, Grace Hopper" {
 		t.Fatalf("call through h2dump: %v, %v", resp, err)
 	}
+}
 
-	c, err := net.Dial("tcp", addr)
+// TestProxyEndToEnd runs the tool as main would, in process: a gRPC call
+// through it works, and HTTP/1.1 garbage is reported without a crash.
+func TestProxyEndToEnd(t *testing.T) {
+	out := &demotest.Buffer{}
+	p := demotest.StartWith(t, demotest.Config{Stdout: out}, run, "-listen", "127.0.0.1:0", "-target", demoServer(t), "-color", "never")
+	if !strings.Contains(p.Stderr.String(), "(impl=solution, forwarding to ") {
+		t.Errorf("the listening line should name the impl: %q", p.Stderr)
+	}
+	echo(t, p.Addr)
+
+	c, err := net.Dial("tcp", p.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,14 +98,46 @@ func TestProxyEndToEnd(t *testing.T) {
 	_, _ = io.Copy(io.Discard, c) // the gRPC server hangs up on HTTP/1.1
 	c.Close()
 
-	cancel()
-	if code := <-exited; code != 0 {
-		t.Errorf("h2dump exited %d after Ctrl-C, want 0", code)
+	if err := p.Stop(t); err != nil {
+		t.Errorf("h2dump after Ctrl-C: %v, want nil (exit 0)", err)
 	}
 	for _, want := range []string{`{1: "Grace Hopper", 2: 85}`, "(trailers)", "conn 2", "not an HTTP/2 connection"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dump lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// stuckStdout is a stdout nobody reads: a FIFO without a reader that
+// reads, a paused pager. Every Write waits until the test releases it.
+type stuckStdout struct {
+	release chan struct{}
+	demotest.Buffer
+}
+
+func (s *stuckStdout) Write(p []byte) (int, error) {
+	<-s.release
+	return s.Buffer.Write(p)
+}
+
+// TestStuckStdout: while nobody reads the dump, new connections are still
+// accepted and their calls forwarded; at exit h2dump says how much of the
+// dump it dropped.
+func TestStuckStdout(t *testing.T) {
+	out := &stuckStdout{release: make(chan struct{})}
+	p := demotest.StartWith(t, demotest.Config{Stdout: out}, run, "-listen", "127.0.0.1:0", "-target", demoServer(t), "-buffer", "4096")
+	for range 5 { // each a new connection, more dump than 4 KiB holds
+		echo(t, p.Addr)
+	}
+	close(out.release) // the reader is back
+	if err := p.Stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.Stderr.String(), "dump records were dropped because stdout was not read fast enough") {
+		t.Errorf("stderr should say the dump dropped records: %q", p.Stderr)
+	}
+	if !strings.Contains(out.String(), "records dropped here") {
+		t.Errorf("the dump should mark where records were dropped:\n%.2000s", out)
 	}
 }
 

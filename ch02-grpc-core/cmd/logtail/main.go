@@ -15,118 +15,102 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"os"
-	"os/signal"
-	"syscall"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	streamingv1 "github.com/grpclabs/labs/ch02-grpc-core/gen/streaming/v1"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/exercise"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/solution"
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, errUsage) { // the flag package has said it already
-			fmt.Fprintln(os.Stderr, "logtail:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("logtail", run) }
 
-// errUsage reports bad flags, which the flag package has already explained.
-var errUsage = errors.New("usage")
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("logtail", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("logtail")
 	var (
 		serve    = fs.Bool("serve", false, "run the log server")
 		addr     = fs.String("addr", "127.0.0.1:7071", "server address (to listen on with -serve, to dial otherwise)")
 		file     = fs.String("file", "", "with -serve: tail this file (polled for appended lines)")
 		generate = fs.Duration("generate", 0, "with -serve: append a made-up access-log line at this interval")
-		impl     = fs.String("impl", "solution", "with -serve: whose handler runs, solution or exercise")
+		impl     = demo.ImplFlag(fs)
+		grace    = fs.Duration("grace", 2*time.Second, "with -serve: on shutdown, how long following tails may stay before they are cut")
 		filter   = fs.String("filter", "", "client: only lines matching this RE2 regular expression")
 		follow   = fs.Bool("follow", false, "client: keep printing new lines until Ctrl-C")
 	)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := demo.Parse(fs, args, "logtail -serve (-file PATH | -generate INTERVAL) [-addr host:port] [-impl solution|exercise]  |  logtail [-addr host:port] [-filter RE] [-follow]", 0, stdio.Err); err != nil {
+		return err
 	}
 	if !*serve {
-		return tail(ctx, *addr, *filter, *follow, stdout)
+		return tail(ctx, *addr, *filter, *follow, stdio.Out)
 	}
 	if (*file == "") == (*generate <= 0) {
-		return errors.New("with -serve, give exactly one of -file PATH or -generate INTERVAL")
+		return demo.Usagef("with -serve, give exactly one of -file PATH or -generate INTERVAL")
 	}
 	store := backend.NewLogStore(0)
-	var srv streamingv1.LogServiceServer
-	switch *impl {
-	case "solution":
-		srv = solution.NewLogServer(store)
-	case "exercise":
-		srv = exercise.NewLogServer(store)
-	default:
-		return fmt.Errorf("-impl must be solution or exercise, not %q", *impl)
-	}
-	lis, err := net.Listen("tcp", *addr)
+	srv, err := demo.Pick[streamingv1.LogServiceServer](*impl, solution.NewLogServer(store), exercise.NewLogServer(store))
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	source := make(chan error, 1)
+	what := ""
 	if *file != "" {
 		f, err := os.Open(*file)
 		if err != nil {
-			lis.Close()
 			return err
 		}
 		defer f.Close()
+		what = "tailing " + *file
 		go func() { source <- tailFile(ctx, f, store, 250*time.Millisecond) }()
 	} else {
+		what = fmt.Sprintf("a made-up line every %v", *generate)
 		go func() { source <- generateLines(ctx, store, *generate) }()
 	}
-	fmt.Fprintf(stdout, "logtail: serving LogService on %s (impl=%s)\n", lis.Addr(), *impl)
-	return serveLogs(ctx, lis, srv, source)
+	return serveLogs(ctx, demo.Server{Addr: *addr, Grace: *grace, Out: stdio.Out, Banner: "impl=" + *impl + ", LogService, " + what}, srv, source)
 }
 
-// serveLogs serves until ctx ends or the line source fails.
-func serveLogs(ctx context.Context, lis net.Listener, srv streamingv1.LogServiceServer, source <-chan error) error {
-	g := grpc.NewServer()
-	streamingv1.RegisterLogServiceServer(g, srv)
-	reflection.Register(g)
-	done := make(chan error, 1)
-	go func() { done <- g.Serve(lis) }()
-	var err error
-	select {
-	case err = <-done:
-		return err
-	case err = <-source:
-	case <-ctx.Done():
+// serveLogs serves srv until ctx ends or the line source fails, and
+// returns the source's error.
+func serveLogs(ctx context.Context, s demo.Server, srv streamingv1.LogServiceServer, source <-chan error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var srcErr error
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case srcErr = <-source: // nil source: never
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	s.Register = func(g *grpc.Server) { streamingv1.RegisterLogServiceServer(g, srv) }
+	s.Services = []string{streamingv1.LogService_ServiceDesc.ServiceName}
+	err := demo.Serve(ctx, s)
+	cancel()
+	<-stopped
+	if srcErr != nil {
+		return srcErr
 	}
-	// Following tails never end by themselves: no graceful wait.
-	g.Stop()
-	<-done
 	return err
 }
+
+// maxLine bounds one stored line: a file without newlines must not grow
+// a line without limit, and the store keeps 10 000 lines, so this bounds
+// its memory too (40 MB, even for -file /dev/zero).
+const maxLine = 4 << 10
 
 // tailFile appends f's lines to store, then polls f for more until ctx
 // ends. A trailing line without a newline waits for its newline. Polling
@@ -143,12 +127,20 @@ func tailFile(ctx context.Context, f *os.File, store *backend.LogStore, every ti
 			var lines []string
 			for {
 				i := bytes.IndexByte(partial, '\n')
-				if i < 0 {
-					break
+				next := i + 1
+				if i < 0 || i > maxLine {
+					if len(partial) < maxLine {
+						break // wait for the rest of the line
+					}
+					i, next = maxLine, maxLine // cut an endless line into pieces
 				}
-				lines = append(lines, string(bytes.TrimSuffix(partial[:i], []byte("\r"))))
-				partial = partial[i+1:]
+				line := bytes.TrimSuffix(partial[:i], []byte("\r"))
+				// A proto string must be UTF-8: one bad byte would break
+				// every tail. Show it as U+FFFD instead.
+				lines = append(lines, strings.ToValidUTF8(string(line), "\uFFFD"))
+				partial = partial[next:]
 			}
+			partial = append([]byte(nil), partial...) // let the read lines go
 			store.Append(lines...)
 			continue // read on while there is data
 		}
@@ -159,6 +151,16 @@ func tailFile(ctx context.Context, f *os.File, store *backend.LogStore, every ti
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		}
+		// A file truncated under us (logrotate's copytruncate) is read
+		// again from its start, instead of waiting past its end forever.
+		if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < pos {
+				if _, err := f.Seek(0, io.SeekStart); err != nil {
+					return err
+				}
+				partial = partial[:0]
+			}
 		}
 	}
 }
@@ -186,22 +188,22 @@ func generateLines(ctx context.Context, store *backend.LogStore, every time.Dura
 func tail(ctx context.Context, addr, filter string, follow bool, stdout io.Writer) error {
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return err
+		return demo.Usagef("bad -addr %q: %v", addr, err)
 	}
 	defer conn.Close()
 	stream, err := streamingv1.NewLogServiceClient(conn).Tail(ctx, &streamingv1.TailRequest{Filter: filter, Follow: follow})
 	if err != nil {
-		return describe(addr, err)
+		return describe(ctx, addr, err, false)
 	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	for {
+	for got := false; ; got = true {
 		line, err := stream.Recv()
 		if err == io.EOF {
 			return nil // without -follow: every stored match was sent
 		}
 		if err != nil {
-			return describe(addr, err)
+			return describe(ctx, addr, err, got)
 		}
 		fmt.Fprintf(w, "%6d  %s\n", line.GetSeq(), line.GetText())
 		if follow {
@@ -210,12 +212,17 @@ func tail(ctx context.Context, addr, filter string, follow bool, stdout io.Write
 	}
 }
 
-func describe(addr string, err error) error {
+// describe turns a stream error into one line; after Ctrl-C there is none.
+// connected says the server had answered before.
+func describe(ctx context.Context, addr string, err error, connected bool) error {
+	if ctx.Err() != nil {
+		return nil // Ctrl-C: the user stopped it, which is not a failure
+	}
 	s := status.Convert(err)
-	switch s.Code() {
-	case codes.Canceled:
-		return nil // Ctrl-C
-	case codes.Unavailable:
+	switch {
+	case s.Code() == codes.Unavailable && connected:
+		return fmt.Errorf("lost the log server at %s during the tail: %s", addr, s.Message())
+	case s.Code() == codes.Unavailable:
 		return fmt.Errorf("cannot reach the log server at %s: %s", addr, s.Message())
 	}
 	return fmt.Errorf("%s: %s", s.Code(), s.Message())

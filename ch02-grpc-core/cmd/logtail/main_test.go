@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -17,20 +19,23 @@ import (
 
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/solution"
+	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/demo/demotest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// startServer serves store as logtail -serve does, with lines the test adds.
 func startServer(t *testing.T, store *backend.LogStore) string {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- serveLogs(ctx, lis, solution.NewLogServer(store), nil) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return lis.Addr().String()
+	p := demotest.Start(t, func(ctx context.Context, _ []string, stdio demo.IO) error {
+		return serveLogs(ctx, demo.Server{Addr: "127.0.0.1:0", Out: stdio.Out}, solution.NewLogServer(store), nil)
+	})
+	return p.Addr
+}
+
+// logtail runs the client in process.
+func logtail(ctx context.Context, out io.Writer, args ...string) error {
+	return run(ctx, args, demo.IO{In: strings.NewReader(""), Out: out, Err: io.Discard})
 }
 
 func TestTailClient(t *testing.T) {
@@ -39,14 +44,14 @@ func TestTailClient(t *testing.T) {
 	addr := startServer(t, store)
 
 	var out strings.Builder
-	if err := run(t.Context(), []string{"-addr", addr, "-filter", ` 50\d$`}, &out, io.Discard); err != nil {
+	if err := logtail(t.Context(), &out, "-addr", addr, "-filter", ` 50\d$`); err != nil {
 		t.Fatal(err)
 	}
 	if want := "     2  GET /x 500\n     3  POST /y 503\n"; out.String() != want {
 		t.Fatalf("output:\n%s\nwant:\n%s", out.String(), want)
 	}
 
-	err := run(t.Context(), []string{"-addr", addr, "-filter", "("}, io.Discard, io.Discard)
+	err := logtail(t.Context(), io.Discard, "-addr", addr, "-filter", "(")
 	if err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
 		t.Fatalf("a bad filter: %v, want InvalidArgument", err)
 	}
@@ -56,7 +61,7 @@ func TestTailClient(t *testing.T) {
 	r, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", addr, "-filter", "POST", "-follow"}, w, io.Discard)
+		done <- logtail(ctx, w, "-addr", addr, "-filter", "POST", "-follow")
 		w.Close()
 	}()
 	lines := bufio.NewScanner(r)
@@ -114,6 +119,17 @@ func TestTailFile(t *testing.T) {
 		if got := texts(); !slices.Equal(got, []string{"one", "two", "three", "four"}) {
 			t.Fatalf("after one poll: %q, want [one two three four]", got)
 		}
+		// Rotated by truncation: read again from the start.
+		if err := os.WriteFile(path, []byte("five\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		time.Sleep(time.Second) // the truncation is seen on one poll, read on the next
+		synctest.Wait()
+		if got := texts(); !slices.Equal(got, []string{"one", "two", "three", "four", "five"}) {
+			t.Fatalf("after the file was truncated and rewritten: %q, want five appended", got)
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
@@ -121,18 +137,59 @@ func TestTailFile(t *testing.T) {
 	})
 }
 
+// TestFileGarbage: a file that is not text, or has no newlines, still
+// gives lines every client can receive (proto strings must be UTF-8, and a
+// gRPC message has a size limit).
+func TestFileGarbage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "binary.log")
+	data := append([]byte("ok\n\xff\xfe bad bytes\n"), bytes.Repeat([]byte("x"), maxLine+10)...)
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := demotest.Start(t, run, "-serve", "-addr", "127.0.0.1:0", "-file", path)
+	if !strings.Contains(srv.Stdout.String(), "impl=solution, LogService, tailing "+path) {
+		t.Errorf("banner %q", srv.Stdout)
+	}
+	// The file is read before the tail, or the tail sees it arrive: either
+	// way -follow shows all four lines.
+	ctx, ctrlC := context.WithCancel(t.Context())
+	defer ctrlC()
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- logtail(ctx, w, "-addr", srv.Addr, "-follow"); w.Close() }()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	want := []string{"ok", "\ufffd bad bytes", strings.Repeat("x", maxLine), "xxxxxxxxxx"}
+	for i, w := range want {
+		if !sc.Scan() {
+			t.Fatalf("line %d: the tail ended: %v", i+1, <-done)
+		}
+		if got := sc.Text()[8:]; got != w {
+			t.Fatalf("line %d = %.40q (%d bytes), want %.40q (%d bytes)", i+1, got, len(got), w, len(w))
+		}
+	}
+	ctrlC()
+	go io.Copy(io.Discard, r)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBadInvocations(t *testing.T) {
 	for _, args := range [][]string{
 		{"-bogus"},
 		{"-serve"},
 		{"-serve", "-file", "x", "-generate", "1s"},
-		{"-serve", "-file", "/does/not/exist", "-addr", "127.0.0.1:0"},
 		{"-serve", "-generate", "1s", "-impl", "mine"},
 		{"extra"},
 	} {
-		if err := run(t.Context(), args, io.Discard, io.Discard); err == nil {
-			t.Errorf("logtail %q: no error, want one", args)
+		var ue *demo.UsageError
+		if err := logtail(t.Context(), io.Discard, args...); !errors.As(err, &ue) {
+			t.Errorf("logtail %q: %v, want a usage error (exit 2)", args, err)
 		}
+	}
+	if err := logtail(t.Context(), io.Discard, "-serve", "-file", "/does/not/exist", "-addr", "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "/does/not/exist") {
+		t.Errorf("a missing -file: %v, want an error naming it", err)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -140,7 +197,7 @@ func TestBadInvocations(t *testing.T) {
 	}
 	addr := lis.Addr().String()
 	lis.Close()
-	if err := run(t.Context(), []string{"-addr", addr}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "cannot reach") {
+	if err := logtail(t.Context(), io.Discard, "-addr", addr); err == nil || !strings.Contains(err.Error(), "cannot reach") {
 		t.Fatalf("no server: %v, want \"cannot reach ...\"", err)
 	}
 }

@@ -38,49 +38,13 @@ func tagLen(b []byte, off int) int {
 	return n
 }
 
-// absolute moves the offsets of fields decoded from a payload at base.
-func absolute(fs []field, base int) []field {
-	for i := range fs {
-		fs[i].Offset += base
-		fs[i].End += base
-		fs[i].Group = absolute(fs[i].Group, base)
-	}
-	return fs
-}
-
-// readings of a length-delimited payload: the three things it may be.
-type readings struct {
-	utf8    bool
-	message []field // nil when it does not parse (or is empty)
-	msgOK   bool
-	packed  []uint64
-	packOK  bool
-}
-
 // maxGuessDepth bounds how many levels of length-delimited values are
-// tried as messages: each level decodes its payload again, so without a
-// bound a crafted input of nested lengths would take quadratic time.
+// tried as messages: each level reads its payload again, so without a bound
+// a crafted input of nested lengths would take time quadratic in its size.
 const maxGuessDepth = 32
 
-func readPayload(p []byte, base int, decode decoder, depth int) readings {
-	r := readings{utf8: utf8.Valid(p)}
-	if len(p) > 0 && depth < maxGuessDepth {
-		if fs, err := decode(p); err == nil {
-			r.message, r.msgOK = absolute(fs, base), true
-		}
-	}
-	r.packOK = true
-	for off := 0; off < len(p); {
-		v, n := protowire.ConsumeVarint(p[off:])
-		if n < 0 {
-			r.packed, r.packOK = nil, false
-			break
-		}
-		r.packed = append(r.packed, v)
-		off += n
-	}
-	return r
-}
+// maxPacked is how many packed values a summary shows.
+const maxPacked = 8
 
 type palette struct{ off, tag, num, typ, val, bad, reset string }
 
@@ -92,26 +56,75 @@ func newPalette(color bool) palette {
 }
 
 type explainer struct {
-	w      strings.Builder
-	data   []byte
-	decode decoder
-	c      palette
+	w    *output
+	data []byte
+	lab  *lab
+	c    palette
+	line []byte
 }
 
 const bytesPerRow = 8
 
 // row prints one token; long byte runs continue on rows of their own.
+// It appends into one reused line: explain prints a row per token, so
+// this is the hot path.
 func (e *explainer) row(off int, b []byte, color, fieldCol, typ, value string) {
 	for first := true; first || len(b) > 0; first = false {
 		chunk := b[:min(len(b), bytesPerRow)]
 		b = b[len(chunk):]
-		line := fmt.Sprintf("%s%6d%s  %s%-24s%s", e.c.off, off, e.c.reset, color, fmt.Sprintf("% x", chunk), e.c.reset)
-		if first {
-			line += fmt.Sprintf(" %s%-8s%s %s%-6s%s %s", e.c.num, fieldCol, e.c.reset, e.c.typ, typ, e.c.reset, value)
+		l := append(e.line[:0], e.c.off...)
+		l = padLeftInt(l, off, 6)
+		l = append(l, e.c.reset...)
+		l = append(l, "  "...)
+		l = append(l, color...)
+		n := len(l)
+		for i, c := range chunk {
+			if i > 0 {
+				l = append(l, ' ')
+			}
+			l = append(l, hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		e.w.WriteString(strings.TrimRight(line, " ") + "\n")
+		l = pad(l, 24-(len(l)-n))
+		l = append(l, e.c.reset...)
+		if first {
+			l = append(l, ' ')
+			l = append(l, e.c.num...)
+			l = append(l, fieldCol...)
+			l = pad(l, 8-len(fieldCol))
+			l = append(l, e.c.reset...)
+			l = append(l, ' ')
+			l = append(l, e.c.typ...)
+			l = append(l, typ...)
+			l = pad(l, 6-len(typ))
+			l = append(l, e.c.reset...)
+			l = append(l, ' ')
+			l = append(l, value...)
+		}
+		for len(l) > 0 && l[len(l)-1] == ' ' {
+			l = l[:len(l)-1]
+		}
+		l = append(l, '\n')
+		e.w.Write(l)
+		e.line = l
 		off += len(chunk)
 	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// pad appends n spaces (none when n <= 0).
+func pad(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// padLeftInt is %*d.
+func padLeftInt(b []byte, v, width int) []byte {
+	var d [20]byte
+	s := strconv.AppendInt(d[:0], int64(v), 10)
+	return append(pad(b, width-len(s)), s...)
 }
 
 func (e *explainer) mark(ok bool) string {
@@ -121,16 +134,26 @@ func (e *explainer) mark(ok bool) string {
 	return e.c.bad + "✗" + e.c.reset
 }
 
-func (e *explainer) fields(fs []field, indent string, depth int) {
-	for _, f := range fs {
-		tl := tagLen(e.data, f.Offset)
-		v := f.Offset + tl
-		col := indent + strconv.Itoa(int(f.Num))
+// fields prints the tokens of the message p (at base in the input), one
+// level of length-delimited nesting at depth. Groups indent within it.
+func (e *explainer) fields(p []byte, base int, indent string, depth int) {
+	w := e.lab.walk(p, base)
+	ind := []string{indent} // one per open group
+	for f, ok := w.next(); ok && e.w.err == nil; f, ok = w.next() {
+		cur := ind[len(ind)-1]
+		col := cur + strconv.Itoa(int(f.Num))
+		if f.Type == protowire.EndGroupType {
+			ind = ind[:len(ind)-1]
+			col = ind[len(ind)-1] + strconv.Itoa(int(f.Num))
+			e.row(f.Offset, e.data[f.Offset:f.End], e.c.tag, col, "EGROUP", "end of group "+strconv.Itoa(int(f.Num)))
+			continue
+		}
 		note := "tag"
 		if f.Num >= protowire.FirstReservedNumber && f.Num <= protowire.LastReservedNumber {
 			note += " (number in the reserved range 19000-19999: valid on the wire, no .proto may declare it)"
 		}
-		e.row(f.Offset, e.data[f.Offset:v], e.c.tag, col, typeName(f.Type), note)
+		e.row(f.Offset, e.data[f.Offset:f.Value], e.c.tag, col, typeName(f.Type), note)
+		v := f.Value
 		switch f.Type {
 		case protowire.VarintType:
 			e.row(v, e.data[v:f.End], "", "", "", e.varintReadings(f.Varint))
@@ -144,14 +167,9 @@ func (e *explainer) fields(fs []field, indent string, depth int) {
 		case protowire.BytesType:
 			p := f.End - len(f.Bytes) // the payload's offset
 			e.row(v, e.data[v:p], "", "", "", fmt.Sprintf("length %d", len(f.Bytes)))
-			e.payload(f, p, indent, depth)
+			e.payload(f, p, cur, depth)
 		case protowire.StartGroupType:
-			e.fields(f.Group, indent+"  ", depth)
-			end := v // the end-group tag follows the last field of the group
-			if len(f.Group) > 0 {
-				end = f.Group[len(f.Group)-1].End
-			}
-			e.row(end, e.data[end:f.End], e.c.tag, col, "EGROUP", "end of group "+strconv.Itoa(int(f.Num)))
+			ind = append(ind, cur+"  ")
 		}
 	}
 }
@@ -178,50 +196,56 @@ func quote(p []byte, max int) string {
 	return s
 }
 
+// payload prints the three readings of a length-delimited value, and its
+// fields when it reads as a message.
 func (e *explainer) payload(f field, p int, indent string, depth int) {
-	r := readPayload(f.Bytes, p, e.decode, depth)
-	str := "string " + e.mark(r.utf8)
-	if r.utf8 {
-		str += " " + quote(f.Bytes, 40)
-	}
-	msg := "message " + e.mark(r.msgOK)
-	if depth >= maxGuessDepth {
-		msg = fmt.Sprintf("message not tried (more than %d levels deep)", maxGuessDepth)
-	}
-	if r.msgOK {
-		msg += fmt.Sprintf(" (%d fields)", len(r.message))
-	}
-	packed := "packed varints " + e.mark(r.packOK)
-	if r.packOK && len(r.packed) > 0 {
-		nums := make([]string, 0, 8)
-		for i, v := range r.packed {
-			if i == 8 {
-				nums = append(nums, "…")
-				break
-			}
-			nums = append(nums, strconv.FormatUint(v, 10))
-		}
-		packed += " [" + strings.Join(nums, " ") + "]"
-	}
-	summary := strings.Join([]string{msg, str, packed}, " · ")
 	if len(f.Bytes) == 0 {
 		e.row(p, nil, "", "", "", "empty: \"\", an empty message or an empty list")
 		return
 	}
-	if r.msgOK {
+	isUTF8 := utf8.Valid(f.Bytes)
+	str := "string " + e.mark(isUTF8)
+	if isUTF8 {
+		str += " " + quote(f.Bytes, 40)
+	}
+	n, msgOK := 0, false
+	if depth < maxGuessDepth {
+		n, msgOK = e.lab.message(f.Bytes)
+	}
+	msg := "message " + e.mark(msgOK)
+	if depth >= maxGuessDepth {
+		msg = fmt.Sprintf("message not tried (more than %d levels deep)", maxGuessDepth)
+	}
+	if msgOK {
+		msg += fmt.Sprintf(" (%d fields)", n)
+	}
+	var first [maxPacked]uint64
+	vals, count, packOK := packedVarints(f.Bytes, first[:], maxPacked)
+	packed := "packed varints " + e.mark(packOK)
+	if packOK {
+		nums := make([]string, 0, maxPacked+1)
+		for _, v := range vals {
+			nums = append(nums, strconv.FormatUint(v, 10))
+		}
+		if count > maxPacked {
+			nums = append(nums, "…")
+		}
+		packed += " [" + strings.Join(nums, " ") + "]"
+	}
+	summary := strings.Join([]string{msg, str, packed}, " · ")
+	if msgOK {
 		// Show the nested fields; the payload bytes appear on their rows.
-		fmt.Fprintf(&e.w, "%6s  %-24s %s%s%s\n", "", "", indent, "  ↳ ", summary)
-		e.fields(r.message, indent+"  ", depth+1)
+		fmt.Fprintf(e.w, "%6s  %-24s %s%s%s\n", "", "", indent, "  ↳ ", summary)
+		e.fields(f.Bytes, p, indent+"  ", depth+1)
 		return
 	}
 	e.row(p, f.Bytes, "", "", "", summary)
 }
 
 // explain is the annotated hex view: one row per token.
-func explain(data []byte, fields []field, decode decoder, color bool) string {
-	e := &explainer{data: data, decode: decode, c: newPalette(color)}
-	fmt.Fprintf(&e.w, "%6s  %-24s %-8s %-6s %s\n", "offset", "bytes", "field", "type", "value")
-	e.fields(fields, "", 0)
-	fmt.Fprintf(&e.w, "%6d  (end, %d bytes)\n", len(data), len(data))
-	return e.w.String()
+func explain(w *output, data []byte, l *lab, color bool) {
+	e := &explainer{w: w, data: data, lab: l, c: newPalette(color)}
+	fmt.Fprintf(w, "%6s  %-24s %-8s %-6s %s\n", "offset", "bytes", "field", "type", "value")
+	e.fields(data, 0, "", 0)
+	fmt.Fprintf(w, "%6d  (end, %d bytes)\n", len(data), len(data))
 }

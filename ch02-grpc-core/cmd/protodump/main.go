@@ -17,184 +17,191 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
-
-	"github.com/grpclabs/labs/ch02-grpc-core/wire/exercise"
-	"github.com/grpclabs/labs/ch02-grpc-core/wire/solution"
+	"github.com/grpclabs/labs/scripts/demo"
+	"github.com/grpclabs/labs/scripts/labkit"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
+func main() { demo.Main("protodump", run) }
 
-// field is the lab's Field, one type for the exercise's and the solution's.
-type field struct {
-	Num    protowire.Number
-	Type   protowire.Type
-	Offset int
-	End    int
-	Varint uint64
-	Fixed  uint64
-	Bytes  []byte
-	Group  []field
-}
+// The limits a flag can raise. Within them, memory is the input plus a
+// few buffers, and time and output are linear in the input.
+const (
+	defaultMaxInput  = 256 << 20 // bytes of message read
+	defaultMaxOutput = 1 << 30   // bytes printed
+)
 
-// decoder is DecodeRaw from the lab package picked with -impl.
-type decoder func([]byte) ([]field, error)
-
-func fromSolution(fs []solution.Field) []field {
-	out := make([]field, len(fs))
-	for i, f := range fs {
-		out[i] = field{f.Num, f.Type, f.Offset, f.End, f.Varint, f.Fixed, f.Bytes, fromSolution(f.Group)}
-	}
-	return out
-}
-
-func fromExercise(fs []exercise.Field) []field {
-	out := make([]field, len(fs))
-	for i, f := range fs {
-		out[i] = field{f.Num, f.Type, f.Offset, f.End, f.Varint, f.Fixed, f.Bytes, fromExercise(f.Group)}
-	}
-	return out
-}
-
-var decoders = map[string]decoder{
-	"solution": func(b []byte) ([]field, error) { fs, err := solution.DecodeRaw(b); return fromSolution(fs), err },
-	"exercise": func(b []byte) ([]field, error) { fs, err := exercise.DecodeRaw(b); return fromExercise(fs), err },
-}
+const usage = "protodump [-in raw|hex|base64] [-format protoc|explain|json] [-impl solution|exercise] [-descriptor-set FILE -type NAME] [FILE]    (no FILE or - reads stdin)"
 
 // run is main without the process, for tests.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("protodump", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("protodump")
 	in := fs.String("in", "raw", "how the input is written: raw, hex or base64 (whitespace ignored)")
 	format := fs.String("format", "", "protoc, explain or json; default explain on a terminal, else protoc")
 	color := fs.String("color", "auto", "colour the explain view: auto (a terminal without NO_COLOR), always, never")
-	impl := fs.String("impl", "solution", "whose DecodeRaw runs: solution or exercise")
+	impl := demo.ImplFlag(fs)
 	descSet := fs.String("descriptor-set", "", "a FileDescriptorSet (protoc -o, buf build -o) to decode with a schema")
 	typeName := fs.String("type", "", "with -descriptor-set: the message type, e.g. wire.v1.User")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: protodump [flags] [FILE]    (no FILE or - reads stdin)")
-		fs.PrintDefaults()
+	maxInput := fs.String("max-input", "256M", "the largest message read, in bytes (K, M, G suffixes)")
+	maxOutput := fs.String("max-output", "1G", "stop with an error once this much is printed (0: no limit)")
+	if err := demo.Parse(fs, args, usage, 1, stdio.Err); err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "protodump: "+format+"\n", a...)
-		return 2
-	}
-	if fs.NArg() > 1 {
-		return usage("one input at most, got %d arguments", fs.NArg())
-	}
-	decode, ok := decoders[*impl]
-	if !ok {
-		return usage("-impl must be solution or exercise, not %q", *impl)
+	l, err := demo.Pick(*impl, &solutionLab, &exerciseLab)
+	if err != nil {
+		return err
 	}
 	switch *in {
 	case "raw", "hex", "base64":
 	default:
-		return usage("-in must be raw, hex or base64, not %q", *in)
+		return demo.Usagef("-in must be raw, hex or base64, not %q", *in)
 	}
 	if (*descSet == "") != (*typeName == "") {
-		return usage("-descriptor-set and -type go together")
+		return demo.Usagef("-descriptor-set and -type go together")
 	}
+	inLimit, err := parseSize("-max-input", *maxInput)
+	if err != nil {
+		return err
+	}
+	if inLimit == 0 {
+		return demo.Usagef("-max-input must be positive")
+	}
+	outLimit, err := parseSize("-max-output", *maxOutput)
+	if err != nil {
+		return err
+	}
+	stdout, _ := stdio.Out.(*os.File)
 	useColor := false
 	switch *color {
 	case "always":
 		useColor = true
 	case "never":
 	case "auto":
-		f, ok := stdout.(*os.File)
-		useColor = ok && os.Getenv("NO_COLOR") == "" && isTerminal(f)
+		useColor = stdout != nil && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
 	default:
-		return usage("-color must be auto, always or never, not %q", *color)
+		return demo.Usagef("-color must be auto, always or never, not %q", *color)
 	}
 	switch *format {
 	case "":
 		*format = "protoc"
-		if f, ok := stdout.(*os.File); ok && isTerminal(f) {
+		if stdout != nil && isTerminal(stdout) {
 			*format = "explain"
 		}
 	case "protoc", "explain", "json":
 	default:
-		return usage("-format must be protoc, explain or json, not %q", *format)
+		return demo.Usagef("-format must be protoc, explain or json, not %q", *format)
 	}
 
-	fail := func(err error) int {
-		// One line, whatever the error says.
-		fmt.Fprintln(stderr, "protodump: "+strings.ReplaceAll(err.Error(), "\n", " "))
-		return 1
-	}
-	data, err := readInput(fs.Arg(0), stdin)
+	data, err := readInput(fs.Arg(0), stdio.In, inLimit)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	if data, err = parseInput(*in, data); err != nil {
-		return fail(err)
+		return err
 	}
-	fields, err := decode(data)
-	if err != nil {
-		return fail(err)
+	// Every format checks the whole message before it prints a byte: bad
+	// input gets one line with the offset, and nothing on stdout.
+	if err := l.check(data, 0); err != nil {
+		return explainTODO(*impl, err)
 	}
-	if off, deep := tooDeep(fields, 0); deep {
-		// Valid, but every view indents per level: output would grow with
-		// the square of the depth. protoc's parser stops at 100 as well.
-		return fail(fmt.Errorf("offset %d: groups nested more than %d deep; protodump, like protoc, shows at most %d levels", off, protocTopGroups, protocTopGroups))
+	if *impl == demo.Exercise {
+		fmt.Fprintln(stdio.Err, "protodump: decoding with your wire exercise (impl=exercise)")
 	}
 
-	var out string
+	w := newOutput(stdio.Out, outLimit)
 	switch {
 	case *descSet != "":
-		out, err = schemaText(data, fields, decode, *descSet, *typeName)
-	case *format == "protoc":
-		out, err = protocText(data)
-	case *format == "explain":
-		out = explain(data, fields, decode, useColor)
-	case *format == "json":
-		out, err = jsonTree(data, fields, decode)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if _, err := io.WriteString(stdout, out); err != nil && !errors.Is(err, os.ErrClosed) {
-		return fail(err)
-	}
-	return 0
-}
-
-// tooDeep finds a group nested deeper than protoc's limit.
-func tooDeep(fs []field, depth int) (int, bool) {
-	for _, f := range fs {
-		if f.Type != protowire.StartGroupType {
-			continue
-		}
-		if depth >= protocTopGroups {
-			return f.Offset, true
-		}
-		if off, deep := tooDeep(f.Group, depth+1); deep {
-			return off, true
-		}
-	}
-	return 0, false
-}
-
-func readInput(name string, stdin io.Reader) ([]byte, error) {
-	if name == "" || name == "-" {
-		b, err := io.ReadAll(stdin)
+		md, err := loadType(*descSet, *typeName)
 		if err != nil {
-			return nil, fmt.Errorf("reading stdin: %w", err)
+			return err
 		}
-		return b, nil
+		// A schema can find the bytes wrong half-way (a message field that
+		// is not a message): find out on a dry run, so that an error still
+		// leaves stdout empty.
+		if err := schemaText(newOutput(io.Discard, 0), data, l, md); err != nil {
+			return err
+		}
+		err = schemaText(w, data, l, md)
+	case *format == "protoc":
+		err = protocText(w, data)
+	case *format == "explain":
+		explain(w, data, l, useColor)
+	case *format == "json":
+		jsonTree(w, data, l)
 	}
-	return os.ReadFile(name)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil && !errors.Is(err, os.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// explainTODO says what to do about an exercise that is not written yet.
+func explainTODO(impl string, err error) error {
+	if labkit.IsTODO(err) {
+		return fmt.Errorf("-impl=%s: %v (ch02-grpc-core/wire/README.md); -impl=solution decodes meanwhile", impl, err)
+	}
+	return err
+}
+
+// parseSize reads a byte count: 1024, 64K, 256M, 1G.
+func parseSize(flag, s string) (int64, error) {
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, demo.Usagef("%s wants a size like 256M, got %q", flag, s)
+	}
+	return n * mult, nil
+}
+
+// readInput reads the message, refusing more than max bytes.
+func readInput(name string, stdin io.Reader, max int64) ([]byte, error) {
+	what, size := "stdin", int64(-1)
+	if name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if st.Size() > max {
+				return nil, fmt.Errorf("%s is %d bytes, more than -max-input=%d", name, st.Size(), max)
+			}
+			size = st.Size()
+		}
+		stdin, what = f, name
+	}
+	var buf bytes.Buffer
+	if size >= 0 {
+		buf.Grow(int(size) + 1) // read a file into exactly its size, not a doubling buffer
+	}
+	_, err := buf.ReadFrom(io.LimitReader(stdin, max+1))
+	b := buf.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s holds more than -max-input=%d bytes", what, max)
+	}
+	return b, nil
 }
 
 // isTerminal reports whether f is a character device, which a terminal is

@@ -42,22 +42,15 @@ func loadType(path, name string) (protoreflect.MessageDescriptor, error) {
 
 // schemaText decodes the message with its schema: field names, exact types
 // and values read the way the declared type says.
-func schemaText(data []byte, fields []field, decode decoder, path, name string) (string, error) {
-	md, err := loadType(path, name)
-	if err != nil {
-		return "", err
-	}
-	s := &schemaPrinter{decode: decode}
-	fmt.Fprintf(&s.w, "# %s, %d bytes\n", md.FullName(), len(data))
-	if err := s.message(md, fields, "", 0); err != nil {
-		return "", err
-	}
-	return s.w.String(), nil
+func schemaText(w *output, data []byte, l *lab, md protoreflect.MessageDescriptor) error {
+	s := &schemaPrinter{w: w, lab: l}
+	fmt.Fprintf(w, "# %s, %d bytes\n", md.FullName(), len(data))
+	return s.message(md, l.walk(data, 0), "", 0)
 }
 
 type schemaPrinter struct {
-	w      strings.Builder
-	decode decoder
+	w   *output
+	lab *lab
 }
 
 // kindName is the declared type as written in a .proto file.
@@ -126,18 +119,26 @@ func scalar(fd protoreflect.FieldDescriptor, v uint64) string {
 // nest as deep as the input is long.
 const maxSchemaDepth = 100
 
-func (s *schemaPrinter) message(md protoreflect.MessageDescriptor, fields []field, indent string, depth int) error {
-	if depth > maxSchemaDepth {
-		off := 0
-		if len(fields) > 0 {
-			off = fields[0].Offset
+// message prints md's fields from w until w's message ends, or, inside a
+// group (w.Depth() > 0 at the start), until the group's end token.
+func (s *schemaPrinter) message(md protoreflect.MessageDescriptor, w *walker, indent string, depth int) error {
+	level := w.Depth()
+	for f, ok := w.next(); ok; f, ok = w.next() {
+		if s.w.err != nil {
+			return nil // the output budget: reported by the caller
 		}
-		return fmt.Errorf("offset %d: messages nested deeper than %d levels", off, maxSchemaDepth)
-	}
-	for _, f := range fields {
+		if f.Type == protowire.EndGroupType {
+			if w.Depth() < level {
+				return nil // the end of this group
+			}
+			continue // the end of a group skipped below
+		}
+		if depth > maxSchemaDepth {
+			return fmt.Errorf("offset %d: messages nested deeper than %d levels", f.Offset, maxSchemaDepth)
+		}
 		fd := md.Fields().ByNumber(f.Num)
 		if fd == nil {
-			s.unknown(f, indent, "unknown field")
+			s.unknown(f, w, indent, "unknown field")
 			continue
 		}
 		want := wireTypeOf(fd.Kind())
@@ -148,47 +149,47 @@ func (s *schemaPrinter) message(md protoreflect.MessageDescriptor, fields []fiel
 				return err
 			}
 		case f.Type == want && f.Type == protowire.StartGroupType:
-			fmt.Fprintf(&s.w, "%s%s {%s\n", indent, fd.Name(), comment)
-			if err := s.message(fd.Message(), f.Group, indent+"  ", depth+1); err != nil {
+			fmt.Fprintf(s.w, "%s%s {%s\n", indent, fd.Name(), comment)
+			if err := s.message(fd.Message(), w, indent+"  ", depth+1); err != nil {
 				return err
 			}
-			fmt.Fprintf(&s.w, "%s}\n", indent)
+			fmt.Fprintf(s.w, "%s}\n", indent)
 		case f.Type == want:
 			v := f.Varint
 			if f.Type != protowire.VarintType {
 				v = f.Fixed
 			}
-			fmt.Fprintf(&s.w, "%s%s: %s%s\n", indent, fd.Name(), scalar(fd, v), comment)
+			fmt.Fprintf(s.w, "%s%s: %s%s\n", indent, fd.Name(), scalar(fd, v), comment)
 		case f.Type == protowire.BytesType && fd.IsList() && want != protowire.BytesType:
 			if err := s.packed(fd, f, indent, comment); err != nil {
 				return err
 			}
 		default:
-			s.unknown(f, indent, fmt.Sprintf("%s is declared %s, but arrived as %s", fd.Name(), kindName(fd), typeName(f.Type)))
+			s.unknown(f, w, indent, fmt.Sprintf("%s is declared %s, but arrived as %s", fd.Name(), kindName(fd), typeName(f.Type)))
 		}
 	}
-	return nil
+	return w.Err()
 }
 
 func (s *schemaPrinter) bytesField(fd protoreflect.FieldDescriptor, f field, indent, comment string, depth int) error {
 	switch fd.Kind() {
 	case protoreflect.MessageKind:
-		sub, err := s.decode(f.Bytes)
-		if err != nil {
+		base := f.End - len(f.Bytes)
+		if err := s.lab.check(f.Bytes, base); err != nil {
 			return fmt.Errorf("field %s (%s) at offset %d does not parse as a message: %v", fd.Name(), kindName(fd), f.Offset, err)
 		}
-		fmt.Fprintf(&s.w, "%s%s {%s\n", indent, fd.Name(), comment)
-		if err := s.message(fd.Message(), absolute(sub, f.End-len(f.Bytes)), indent+"  ", depth+1); err != nil {
+		fmt.Fprintf(s.w, "%s%s {%s\n", indent, fd.Name(), comment)
+		if err := s.message(fd.Message(), s.lab.walk(f.Bytes, base), indent+"  ", depth+1); err != nil {
 			return err
 		}
-		fmt.Fprintf(&s.w, "%s}\n", indent)
+		fmt.Fprintf(s.w, "%s}\n", indent)
 	case protoreflect.StringKind:
 		if !utf8.Valid(f.Bytes) {
 			comment += ", NOT valid UTF-8: proto.Unmarshal rejects this message"
 		}
-		fmt.Fprintf(&s.w, "%s%s: %s%s\n", indent, fd.Name(), strconv.Quote(string(f.Bytes)), comment)
+		fmt.Fprintf(s.w, "%s%s: %s%s\n", indent, fd.Name(), strconv.Quote(string(f.Bytes)), comment)
 	default:
-		fmt.Fprintf(&s.w, "%s%s: \"%s\"%s\n", indent, fd.Name(), cEscape(f.Bytes), comment)
+		fmt.Fprintf(s.w, "%s%s: \"%s\"%s\n", indent, fd.Name(), cEscape(f.Bytes), comment)
 	}
 	return nil
 }
@@ -196,7 +197,7 @@ func (s *schemaPrinter) bytesField(fd protoreflect.FieldDescriptor, f field, ind
 // packed decodes a repeated scalar field sent as one length-delimited record.
 func (s *schemaPrinter) packed(fd protoreflect.FieldDescriptor, f field, indent, comment string) error {
 	var vals []string
-	p := f.Bytes
+	p := f.Bytes // printed on one line: as long as the payload, not longer
 	for off := 0; off < len(p); {
 		var v uint64
 		var n int
@@ -215,11 +216,13 @@ func (s *schemaPrinter) packed(fd protoreflect.FieldDescriptor, f field, indent,
 		vals = append(vals, scalar(fd, v))
 		off += n
 	}
-	fmt.Fprintf(&s.w, "%s%s: [%s]%s, packed\n", indent, fd.Name(), strings.Join(vals, ", "), comment)
+	fmt.Fprintf(s.w, "%s%s: [%s]%s, packed\n", indent, fd.Name(), strings.Join(vals, ", "), comment)
 	return nil
 }
 
-func (s *schemaPrinter) unknown(f field, indent, why string) {
+// unknown prints a field the schema does not declare (or declares with
+// another wire type); a group's fields are counted and skipped.
+func (s *schemaPrinter) unknown(f field, w *walker, indent, why string) {
 	var v string
 	switch f.Type {
 	case protowire.VarintType:
@@ -231,7 +234,13 @@ func (s *schemaPrinter) unknown(f field, indent, why string) {
 	case protowire.BytesType:
 		v = "\"" + cEscape(f.Bytes) + "\""
 	case protowire.StartGroupType:
-		v = fmt.Sprintf("{%d fields}", len(f.Group))
+		level, n := w.Depth(), 0
+		for g, ok := w.next(); ok && w.Depth() >= level; g, ok = w.next() {
+			if w.Depth() == level && g.Type != protowire.EndGroupType || w.Depth() == level+1 && g.Type == protowire.StartGroupType {
+				n++
+			}
+		}
+		v = fmt.Sprintf("{%d fields}", n)
 	}
-	fmt.Fprintf(&s.w, "%s%d: %s  # %s (%s at offset %d)\n", indent, f.Num, v, why, typeName(f.Type), f.Offset)
+	fmt.Fprintf(s.w, "%s%d: %s  # %s (%s at offset %d)\n", indent, f.Num, v, why, typeName(f.Type), f.Offset)
 }

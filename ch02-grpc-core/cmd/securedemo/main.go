@@ -10,8 +10,8 @@
 //	go run ./ch02-grpc-core/cmd/securedemo -records 2000
 //	go run ./ch02-grpc-core/cmd/securedemo -impl=exercise   # your secure lab code
 //
-// Exit status: 0 when the demo ran, 1 when a step that should work failed,
-// 2 for bad flags.
+// Exit status: 0 when the demo ran as shown, 1 when a step that should work
+// failed or a broken setup was accepted, 2 for bad flags.
 package main
 
 import (
@@ -19,11 +19,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
-	"os"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -34,25 +32,10 @@ import (
 	"github.com/grpclabs/labs/ch02-grpc-core/secure/exercise"
 	"github.com/grpclabs/labs/ch02-grpc-core/secure/replica"
 	"github.com/grpclabs/labs/ch02-grpc-core/secure/solution"
+	"github.com/grpclabs/labs/scripts/demo"
 )
 
-func main() {
-	err := run(context.Background(), os.Args[1:], os.Stdout)
-	var ue *usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "securedemo: %v (run with -h for usage)\n", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "securedemo: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
+func main() { demo.Main("securedemo", run) }
 
 // ca is what both implementations' CA offer.
 type ca interface {
@@ -79,54 +62,41 @@ type lab struct {
 	count     func(net.Listener) counter
 }
 
-func pick(impl string) (lab, error) {
-	switch impl {
-	case "solution":
-		return lab{
-			newCA:     func(n string) (ca, error) { return solution.NewCA(n) },
-			serverTLS: solution.ServerTLSConfig, clientTLS: solution.ClientTLSConfig, peerName: solution.PeerCommonName,
-			token: func(s string) credentials.PerRPCCredentials { return solution.BearerToken{Token: s} },
-			watch: solution.WatchHandshakes, explain: solution.Explain, compress: solution.Compressed,
-			count: func(l net.Listener) counter { return solution.NewCountingListener(l) },
-		}, nil
-	case "exercise":
-		return lab{
-			newCA:     func(n string) (ca, error) { return exercise.NewCA(n) },
-			serverTLS: exercise.ServerTLSConfig, clientTLS: exercise.ClientTLSConfig, peerName: exercise.PeerCommonName,
-			token: func(s string) credentials.PerRPCCredentials { return exercise.BearerToken{Token: s} },
-			watch: exercise.WatchHandshakes, explain: exercise.Explain, compress: exercise.Compressed,
-			count: func(l net.Listener) counter { return exercise.NewCountingListener(l) },
-		}, nil
+var (
+	solutionLab = lab{
+		newCA:     func(n string) (ca, error) { return solution.NewCA(n) },
+		serverTLS: solution.ServerTLSConfig, clientTLS: solution.ClientTLSConfig, peerName: solution.PeerCommonName,
+		token: func(s string) credentials.PerRPCCredentials { return solution.BearerToken{Token: s} },
+		watch: solution.WatchHandshakes, explain: solution.Explain, compress: solution.Compressed,
+		count: func(l net.Listener) counter { return solution.NewCountingListener(l) },
 	}
-	return lab{}, &usageError{fmt.Sprintf("-impl must be solution or exercise, got %q", impl)}
-}
+	exerciseLab = lab{
+		newCA:     func(n string) (ca, error) { return exercise.NewCA(n) },
+		serverTLS: exercise.ServerTLSConfig, clientTLS: exercise.ClientTLSConfig, peerName: exercise.PeerCommonName,
+		token: func(s string) credentials.PerRPCCredentials { return exercise.BearerToken{Token: s} },
+		watch: exercise.WatchHandshakes, explain: exercise.Explain, compress: exercise.Compressed,
+		count: func(l net.Listener) counter { return exercise.NewCountingListener(l) },
+	}
+)
 
 const name = "replica.dc2.internal"
 
-func run(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("securedemo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	impl := fs.String("impl", "solution", "whose secure lab code runs: solution or exercise")
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("securedemo")
+	impl := demo.ImplFlag(fs)
 	n := fs.Int("records", 500, "how many records one Pull carries")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(out)
-			fmt.Fprintln(out, "usage: securedemo [-impl solution|exercise] [-records N]")
-			fs.PrintDefaults()
-			return err
-		}
-		return &usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if err := demo.Parse(fs, args, "securedemo [-impl solution|exercise] [-records N]", 0, stdio.Err); err != nil {
+		return err
 	}
 	if *n < 1 || *n > 100000 {
-		return &usageError{fmt.Sprintf("-records must be 1..100000, got %d", *n)}
+		return demo.Usagef("-records must be 1..100000, got %d", *n)
 	}
-	l, err := pick(*impl)
+	l, err := demo.Pick(*impl, solutionLab, exerciseLab)
 	if err != nil {
 		return err
 	}
+	out := stdio.Out
+	fmt.Fprintf(out, "securedemo (impl=%s): mutual TLS, a bearer token and gzip, then five ways to break them\n", *impl)
 
 	root, err := l.newCA("grpclabs demo root")
 	if err != nil {
@@ -147,7 +117,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintln(out, "CA and certificates made in memory (nothing written to disk).")
 
 	// The server: mutual TLS, a token, a counting listener, a handshake log.
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	tcp, err := demo.NetFrom(ctx).Listen("127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("cannot listen: %w", err)
 	}
@@ -159,11 +129,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		default:
 		}
 	})
-	g := grpc.NewServer(grpc.Creds(creds))
-	securelabv1.RegisterReplicaServiceServer(g, &replica.Server{
-		Records: replica.Records(*n), Tokens: map[string]string{"s3cret": "dc1-replicator"}, PeerName: l.peerName})
-	go func() { _ = g.Serve(lis) }()
-	defer g.Stop()
+	srv := &replica.Server{Records: replica.Records(*n), Tokens: map[string]string{"s3cret": "dc1-replicator"}, PeerName: l.peerName}
+	_, stop, err := demo.Start(demo.Server{
+		Listener: lis, Grace: time.Second, Options: []grpc.ServerOption{grpc.Creds(creds)},
+		Register: func(g *grpc.Server) { securelabv1.RegisterReplicaServiceServer(g, srv) },
+	})
+	if err != nil {
+		return err
+	}
+	defer stop()
 	addr := tcp.Addr().String()
 
 	pull := func(opts ...grpc.DialOption) (*securelabv1.PullResponse, int64, error) {
@@ -210,15 +184,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		{"client speaks plaintext", []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}},
 		{"token on plaintext", []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithPerRPCCredentials(l.token("s3cret"))}},
 	}
+	var accepted []string
 	for _, c := range cases {
 		drain(handshakes)
 		_, _, err := pull(c.opts...)
+		if err == nil {
+			accepted = append(accepted, c.what)
+		}
 		fmt.Fprintf(out, "\n%s:\n  client: %v\n  explain: %s\n", c.what, err, l.explain(err))
 		select {
 		case herr := <-handshakes:
 			fmt.Fprintf(out, "  server handshake: %v\n  explain: %s\n", herr, l.explain(herr))
 		case <-time.After(time.Second): // display only: the server may have nothing to say
 		}
+	}
+	if accepted != nil {
+		return fmt.Errorf("the server accepted a broken setup: %s", strings.Join(accepted, "; "))
 	}
 	return nil
 }

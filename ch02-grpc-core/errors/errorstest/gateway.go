@@ -266,6 +266,16 @@ func TestGateway[H http.Handler, S errlabv1.UserServiceServer](t *testing.T, new
 			if got := b.lastTrace(); got != "from-browser" {
 				t.Errorf("backend got trace id %q in metadata %s, want the request's \"from-browser\"", got, richerr.TraceHeader)
 			}
+			// A trace id is echoed, sent on and logged: one that is too
+			// long or not plain is replaced, like a missing one.
+			for _, bad := range []string{strings.Repeat("a", 2000), strings.Repeat("b", richerr.MaxTraceIDLen+1), "two words", "x\x1b[31m", "quote\"d"} {
+				rec, env := get(t, gw, "/users/code-5", bad)
+				sent := b.lastTrace()
+				if !strings.HasPrefix(sent, "generated-") || env.TraceID != sent || rec.Header().Get(richerr.TraceHeader) != sent {
+					t.Errorf("trace header %.20q (%d bytes): backend got %.20q, envelope %.20q, response header %.20q; want a new id from newTraceID in all three",
+						bad, len(bad), sent, env.TraceID, rec.Header().Get(richerr.TraceHeader))
+				}
+			}
 		})
 
 		t.Run("retry_after", func(t *testing.T) {

@@ -36,7 +36,7 @@ type Gateway struct {
 
 // NewGateway returns a gateway in front of client. now is the clock for
 // envelope timestamps (nil: time.Now); newTraceID makes the trace id of a
-// request that came without one (nil: 16 random hex characters).
+// request that came without a usable one (nil: 16 random hex characters).
 func NewGateway(client errlabv1.UserServiceClient, now func() time.Time, newTraceID func() string) *Gateway {
 	if now == nil {
 		now = time.Now
@@ -53,8 +53,10 @@ func NewGateway(client errlabv1.UserServiceClient, now func() time.Time, newTrac
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
 
 func (g *Gateway) getUser(w http.ResponseWriter, r *http.Request) {
+	// A caller's trace id is kept only if it is short and plain: it is
+	// echoed back, sent on, and logged. Anything else gets a fresh one.
 	trace := r.Header.Get(richerr.TraceHeader)
-	if trace == "" {
+	if !richerr.ValidTraceID(trace) {
 		trace = g.newTraceID()
 	}
 	w.Header().Set(richerr.TraceHeader, trace)

@@ -99,10 +99,34 @@ func DefaultRetryPolicy() RetryPolicy {
 	}
 }
 
-// IncomingTraceID is the trace id the caller sent in gRPC metadata, or "".
+// IncomingTraceID is the trace id the caller sent in gRPC metadata, or ""
+// when it sent none or one [ValidTraceID] refuses.
 func IncomingTraceID(ctx context.Context) string {
-	if v := metadata.ValueFromIncomingContext(ctx, TraceHeader); len(v) > 0 {
+	if v := metadata.ValueFromIncomingContext(ctx, TraceHeader); len(v) > 0 && ValidTraceID(v[0]) {
 		return v[0]
 	}
 	return ""
+}
+
+// MaxTraceIDLen bounds a trace id taken from a caller.
+const MaxTraceIDLen = 64
+
+// ValidTraceID reports whether a trace id sent by a caller may be used as
+// is: 1 to 64 characters from [A-Za-z0-9._-], the rule the interceptors
+// lab applies to request ids. The id is echoed in a response header, put
+// in error details and written to logs, so a caller must not be able to
+// put arbitrary bytes (newlines, escapes, kilobytes) there. The gateway
+// replaces a refused id with a fresh one, as it does a missing one.
+func ValidTraceID(s string) bool {
+	if len(s) == 0 || len(s) > MaxTraceIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -3,15 +3,18 @@ package dump
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/http2/hpack"
 	"google.golang.org/grpc/codes"
@@ -32,15 +35,23 @@ type Options struct {
 	MaxMessage int
 	// Start is time zero for the timestamps; zero means when New is called.
 	Start time.Time
+	// Buffer, when above 0, puts an [Output] of that many bytes between
+	// the dump and Out, so a reader that stops reading (a paused pager, a
+	// FIFO nobody reads) costs dropped dump lines, never a stall. Close
+	// the Dumper to write out what is left.
+	Buffer int
 }
 
 // Dumper prints the frames of any number of connections to one writer,
 // numbering frames and connections in the order it sees them.
 type Dumper struct {
-	o     Options
-	mu    sync.Mutex // guards out, seq, conns
-	seq   int
-	conns int
+	o      Options
+	output *Output    // nil unless Options.Buffer > 0
+	mu     sync.Mutex // guards seq, conns, line and the order of what is written
+	seq    int
+	conns  int
+	line   []byte   // the text of one frame, reused
+	num    [32]byte // scratch for one formatted number
 }
 
 // New returns a Dumper.
@@ -51,7 +62,33 @@ func New(o Options) *Dumper {
 	if o.Start.IsZero() {
 		o.Start = time.Now()
 	}
-	return &Dumper{o: o}
+	d := &Dumper{o: o}
+	if o.Buffer > 0 {
+		d.output = NewOutput(o.Out, o.Buffer, d.droppedNotice)
+		d.o.Out = d.output
+	}
+	return d
+}
+
+// Close writes out what the dump's buffer still holds, for as long as ctx
+// allows, and says how many records a slow reader cost (0 without
+// Options.Buffer).
+func (d *Dumper) Close(ctx context.Context) (dropped int64, err error) {
+	if d.output == nil {
+		return 0, nil
+	}
+	err = d.output.Close(ctx)
+	return d.output.Dropped(), err
+}
+
+// droppedNotice is the line an Output writes when its reader caught up.
+func (d *Dumper) droppedNotice(n int64) []byte {
+	text := fmt.Sprintf("dump output fell behind its reader: %d records dropped here (the proxy forwarded every byte)", n)
+	if d.o.JSON {
+		b, _ := json.Marshal(map[string]any{"event": "output_dropped", "dropped": n, "message": text})
+		return append(b, '\n')
+	}
+	return []byte("== " + text + "\n")
 }
 
 // grpc-go's fixed PING payloads (internal/transport in grpc-go v1.85.0):
@@ -78,14 +115,27 @@ type Conn struct {
 	// settingsSent queues each direction's unacknowledged SETTINGS frames.
 	settingsSent [2][]int
 	flow         [2]*flowWindows // indexed by sender
-	maxFrame     [2]uint32       // largest payload the sender may use
+	hdrStream    *streamInfo     // the stream whose header block is being decoded
+	hdrDir       Dir
+	maxFrame     [2]uint32 // largest payload the sender may use
 	bytes        [2]int64
 	frames       int
+	ended        [2]string // how a direction ended, when not cleanly
 	notedTODO    map[string]bool
+	// Reused from frame to frame: the decoder allocates little per frame.
+	fr    frame
+	flags map[uint16]flagNames
+}
+
+// flagNames is what Impl.FlagNames said for one type and flags byte.
+type flagNames struct {
+	names []string
+	err   error
 }
 
 type dirState struct {
-	buf       []byte
+	buf       []byte // bytes read and not yet decoded (inside store)
+	store     []byte
 	started   bool // preface (c2s) or first frame (s2c) checked
 	skip      int  // payload bytes still to skip
 	errors    int
@@ -134,9 +184,10 @@ func (d *Dumper) NewConn(client, server string, at time.Time) *Conn {
 	d.conns++
 	id := d.conns
 	d.mu.Unlock()
-	c := &Conn{d: d, id: id, streams: map[uint32]*streamInfo{}, notedTODO: map[string]bool{}}
+	c := &Conn{d: d, id: id, streams: map[uint32]*streamInfo{}, notedTODO: map[string]bool{}, flags: map[uint16]flagNames{}}
 	for i := range c.dirs {
 		c.dirs[i] = &dirState{hdec: hpack.NewDecoder(4096, nil)}
+		c.dirs[i].hdec.SetEmitFunc(func(hf hpack.HeaderField) { c.header(hf) })
 		c.dirs[i].hdec.SetMaxStringLength(1 << 20)
 		c.pings[i] = map[[8]byte]pingSent{}
 		c.flow[i] = &flowWindows{conn: 65535, initial: 65535, streams: map[uint32]int64{}}
@@ -160,12 +211,35 @@ func (c *Conn) Feed(dir Dir, b []byte, at time.Time) {
 	if c.stopped || ds.stopped {
 		return
 	}
+	if len(ds.buf) == 0 {
+		ds.buf = ds.store[:0] // reuse the buffer
+	}
 	ds.buf = append(ds.buf, b...)
 	for !c.stopped && !ds.stopped && c.step(dir, at) {
 	}
-	if len(ds.buf) == 0 {
-		ds.buf = nil
+	// Keep what is left (part of a frame) at the start of the buffer, so
+	// it does not grow with the connection.
+	ds.store = append(ds.store[:0], ds.buf...)
+	ds.buf = ds.store
+}
+
+// newFrame resets the Conn's one frame for the next unit to print.
+func (c *Conn) newFrame(dir Dir, typ string, h h2.FrameHeader) *frame {
+	f := &c.fr
+	*f = frame{Conn: c.id, Dir: dir.String(), Type: typ, Stream: h.StreamID, Length: h.Length, Flags: uint8(h.Flags),
+		Settings: f.Settings[:0], Headers: f.Headers[:0], Messages: f.Messages[:0], Notes: f.Notes[:0], Errors: f.Errors[:0], arena: f.arena[:0]}
+	return f
+}
+
+// flagNamesOf asks the Impl once per type and flags byte.
+func (c *Conn) flagNamesOf(t h2.FrameType, fl h2.Flags) flagNames {
+	k := uint16(t)<<8 | uint16(fl)
+	fn, ok := c.flags[k]
+	if !ok {
+		fn.names, fn.err = c.d.o.Impl.FlagNames(t, fl)
+		c.flags[k] = fn
 	}
+	return fn
 }
 
 // Dropped reports that the decoder fell behind and stops this connection's dump.
@@ -178,7 +252,13 @@ func (c *Conn) Dropped(at time.Time, reason string) {
 		map[string]any{"reason": reason})
 }
 
-// Close prints a summary: bytes each way, frames, and streams cut short.
+// Ended records how the connection ended in direction dir, when that was
+// not a clean close (a reset, a failed write); Close reports it.
+func (c *Conn) Ended(dir Dir, how string) { c.ended[dir] = how }
+
+// Close prints a summary: bytes each way, frames, streams cut short, a
+// frame the connection ended in the middle of, and how it ended when that
+// was not a clean close.
 func (c *Conn) Close(at time.Time) {
 	var notes []string
 	for id, si := range c.streams {
@@ -189,11 +269,45 @@ func (c *Conn) Close(at time.Time) {
 		}
 	}
 	sort.Strings(notes)
+	for dir := range 2 {
+		if cut := c.cutShort(Dir(dir)); cut != "" {
+			notes = append(notes, cut)
+		}
+	}
+	for dir := range 2 {
+		if c.ended[dir] != "" {
+			notes = append(notes, c.ended[dir])
+		}
+	}
 	text := fmt.Sprintf("conn %d: closed after %d frames; %d bytes c→s, %d bytes s→c", c.id, c.frames, c.bytes[C2S], c.bytes[S2C])
 	for _, n := range notes {
 		text += "\n      " + n
 	}
 	c.event(at, "close", text, map[string]any{"frames": c.frames, "bytes_c2s": c.bytes[C2S], "bytes_s2c": c.bytes[S2C], "notes": notes})
+}
+
+// cutShort describes the bytes of direction dir that were still waiting
+// to make a whole frame (or preface) when the connection ended.
+func (c *Conn) cutShort(dir Dir) string {
+	ds := c.dirs[dir]
+	if c.stopped || ds.stopped {
+		return "" // the dump had given up on these bytes already
+	}
+	switch {
+	case ds.skip > 0:
+		return fmt.Sprintf("%s: the connection ended inside a skipped frame payload, %d bytes short", dir, ds.skip)
+	case len(ds.buf) == 0:
+		return ""
+	case !ds.started && dir == C2S:
+		return fmt.Sprintf("%s: the connection ended inside the client preface: %d of its %d bytes", dir, len(ds.buf), len(h2.ClientPreface))
+	case len(ds.buf) < h2.HeaderLen:
+		return fmt.Sprintf("%s: the last frame is cut short: %d of its 9 header bytes arrived", dir, len(ds.buf))
+	}
+	h, err := c.d.o.Impl.ParseFrameHeader(ds.buf[:h2.HeaderLen])
+	if err != nil {
+		return fmt.Sprintf("%s: the last frame is cut short: %d bytes of it arrived", dir, len(ds.buf))
+	}
+	return fmt.Sprintf("%s: the last frame is cut short: %v on stream %d announced %d payload bytes, %d arrived", dir, h.Type, h.StreamID, h.Length, len(ds.buf)-h2.HeaderLen)
 }
 
 // step decodes at most one unit (preface or frame); false means it needs more bytes.
@@ -221,9 +335,10 @@ func (c *Conn) step(dir Dir, at time.Time) bool {
 		c.Dropped(at, "frame header: "+err.Error())
 		return false
 	}
-	f := &frame{Conn: c.id, Dir: dir.String(), Type: h.Type.String(), Stream: h.StreamID, Length: h.Length, Flags: uint8(h.Flags)}
+	f := c.newFrame(dir, h.Type.String(), h)
 	if impl.FlagNames != nil {
-		names, err := impl.FlagNames(h.Type, h.Flags)
+		fn := c.flagNamesOf(h.Type, h.Flags)
+		names, err := fn.names, fn.err
 		if c.todo("FlagNames", 3, err) {
 			names = nil
 		} else if err != nil {
@@ -244,6 +359,7 @@ func (c *Conn) step(dir Dir, at time.Time) bool {
 		ds.buf = ds.buf[h2.HeaderLen:]
 		ds.skip = int(h.Length)
 		f.errorf("%v; payload skipped", bad)
+		c.frames++ // a frame, if a bad one: the closing count includes it
 		c.emit(at, dir, f)
 		c.countError(dir, at)
 		return true
@@ -287,7 +403,7 @@ func (c *Conn) start(dir Dir, at time.Time) bool {
 		}
 		ds.buf = ds.buf[n:]
 		ds.started = true
-		f := &frame{Conn: c.id, Dir: dir.String(), Type: "PREFACE", Length: uint32(n)}
+		f := c.newFrame(dir, "PREFACE", h2.FrameHeader{Length: uint32(n)})
 		f.note(fmt.Sprintf("client connection preface %q: prior-knowledge HTTP/2 (h2c), a SETTINGS frame follows", h2.ClientPreface))
 		c.emit(at, dir, f)
 		return true
@@ -370,7 +486,8 @@ func (c *Conn) stateMachine(dir Dir, h h2.FrameHeader, f *frame) {
 		afterC, afterS := c.ep[0].State(h.StreamID), c.ep[1].State(h.StreamID)
 		f.StateClient, f.StateServer = afterC.String(), afterS.String()
 		if afterC != beforeC || afterS != beforeS {
-			f.stateText = fmt.Sprintf("state: client %v → %v, server %v → %v", beforeC, afterC, beforeS, afterS)
+			f.states = [4]h2.State{beforeC, afterC, beforeS, afterS}
+			f.stateChanged = true
 		}
 	}
 	// Only the receiver's verdict is printed. The proxy sees each frame
@@ -445,7 +562,8 @@ func (c *Conn) body(dir Dir, h h2.FrameHeader, p []byte, f *frame, at time.Time)
 	case h2.FrameGoAway:
 		last := binary.BigEndian.Uint32(p) & (1<<31 - 1)
 		code := h2.ErrCode(binary.BigEndian.Uint32(p[4:]))
-		f.LastStream, f.ErrorCode, f.Debug = &last, code.String(), string(p[8:])
+		f.last = last
+		f.LastStream, f.ErrorCode, f.Debug = &f.last, code.String(), string(p[8:])
 		if last == 1<<31-1 {
 			f.note("graceful shutdown, phase 1: \"open no new streams\", last stream 2^31-1 so nothing in flight is cut; grpc-go follows it with a PING and sends the real GOAWAY when the ACK returns")
 		} else if dir == S2C {
@@ -479,7 +597,8 @@ func (c *Conn) data(dir Dir, h h2.FrameHeader, p []byte, f *frame) {
 	fw := c.flow[dir]
 	fw.conn -= int64(h.Length)
 	fw.streams[h.StreamID] = fw.stream(h.StreamID) - int64(h.Length)
-	f.Window = &window{For: dir.String(), Conn: fw.conn, Stream: fw.streams[h.StreamID]}
+	f.win = window{For: dir.String(), Conn: fw.conn, Stream: fw.streams[h.StreamID]}
+	f.Window = &f.win
 	if fw.conn < 0 || fw.streams[h.StreamID] < 0 {
 		f.errorf("FLOW_CONTROL_ERROR: %s sent more than its window allows", dir)
 	}
@@ -534,12 +653,14 @@ func (c *Conn) message(si *streamInfo, dir Dir, m h2.Message) message {
 		}
 		out.Uncompressed = len(data)
 	}
-	s, err := formatMessage(data)
+	start := len(c.fr.arena)
+	arena, err := appendMessage(c.fr.arena, data)
 	if err != nil {
 		out.Error = "not a protobuf message: " + err.Error()
 		return out
 	}
-	out.Fields = s
+	c.fr.arena = arena
+	out.fields = [2]int{start, len(arena)}
 	return out
 }
 
@@ -605,25 +726,33 @@ func (c *Conn) decodeBlock(dir Dir, id uint32, f *frame) {
 		f.note("headers not decoded: HPACK state was lost earlier")
 		return
 	}
-	fields, err := ds.hdec.DecodeFull(ds.block)
+	c.hdrStream, c.hdrDir = c.stream(id), dir
+	_, err := ds.hdec.Write(ds.block)
+	if err == nil {
+		err = ds.hdec.Close()
+	}
+	c.hdrStream = nil
 	if err != nil {
 		ds.hpackDead = true
 		f.errorf("COMPRESSION_ERROR: HPACK: %v; header decoding stops for %s, its dynamic table is out of step", err, dir)
+	}
+}
+
+// header receives each header field the HPACK decoder emits.
+func (c *Conn) header(hf hpack.HeaderField) {
+	f, si := &c.fr, c.hdrStream
+	if si == nil {
 		return
 	}
-	si := c.stream(id)
-	for _, hf := range fields {
-		f.Headers = append(f.Headers, header{Name: hf.Name, Value: hf.Value})
-		switch hf.Name {
-		case ":path":
-			si.path = hf.Value
-		case "grpc-encoding":
-			si.encoding[dir] = hf.Value
-		case "grpc-status":
-			var n uint32
-			if _, err := fmt.Sscan(hf.Value, &n); err == nil {
-				f.note(fmt.Sprintf("grpc-status %s = %v", hf.Value, codes.Code(n)))
-			}
+	f.Headers = append(f.Headers, header{Name: hf.Name, Value: hf.Value})
+	switch hf.Name {
+	case ":path":
+		si.path = hf.Value
+	case "grpc-encoding":
+		si.encoding[c.hdrDir] = hf.Value
+	case "grpc-status":
+		if n, err := strconv.ParseUint(hf.Value, 10, 32); err == nil {
+			f.note("grpc-status " + hf.Value + " = " + codes.Code(n).String())
 		}
 	}
 }
@@ -678,13 +807,14 @@ func (c *Conn) settings(dir Dir, h h2.FrameHeader, p []byte, f *frame) {
 func (c *Conn) ping(dir Dir, h h2.FrameHeader, p []byte, f *frame, at time.Time) {
 	var data [8]byte
 	copy(data[:], p)
-	f.PingData = fmt.Sprintf("%x", data)
+	f.ping, f.hasPing = data, true
 	if h.Flags.Has(h2.FlagAck) {
 		if sent, ok := c.pings[dir.other()][data]; ok {
 			delete(c.pings[dir.other()], data)
 			rtt := at.Sub(sent.at)
-			ms := float64(rtt.Microseconds()) / 1000
-			f.RTTms = &ms
+			f.rtt = float64(rtt.Microseconds()) / 1000
+			f.RTTms = &f.rtt
+			ms := f.rtt
 			f.note(fmt.Sprintf("ACK of PING #%d, round trip %.3fms", sent.seq, ms))
 		} else {
 			f.note("ACK of a PING this dump did not see")
@@ -721,7 +851,8 @@ func (c *Conn) windowUpdate(dir Dir, h h2.FrameHeader, p []byte, f *frame) {
 	} else {
 		fw.streams[h.StreamID] = fw.stream(h.StreamID) + int64(inc)
 	}
-	w := &window{For: dir.other().String(), Conn: fw.conn}
+	f.win = window{For: dir.other().String(), Conn: fw.conn}
+	w := &f.win
 	if h.StreamID != 0 {
 		w.Stream = fw.streams[h.StreamID]
 	}
@@ -758,10 +889,18 @@ type frame struct {
 	Notes       []string  `json:"notes,omitempty"`
 	Errors      []string  `json:"errors,omitempty"`
 
-	stateText     string
 	settingsFrame bool
 	pingFrame     bool
 	pingData      [8]byte
+	// Kept in the frame and formatted only when printed.
+	states       [4]h2.State // client before, after; server before, after
+	stateChanged bool
+	ping         [8]byte
+	hasPing      bool
+	win          window
+	rtt          float64
+	last         uint32
+	arena        []byte // the messages' formatted fields
 }
 
 type setting struct {
@@ -783,6 +922,8 @@ type message struct {
 	Uncompressed int    `json:"uncompressed,omitempty"`
 	Fields       string `json:"fields,omitempty"`
 	Error        string `json:"error,omitempty"`
+
+	fields [2]int // Fields, as a range of the frame's arena
 }
 
 // window is what the sender "For" may still send after this frame.
@@ -817,81 +958,176 @@ func (c *Conn) emit(at time.Time, dir Dir, f *frame) {
 		c.pings[dir][f.pingData] = ps
 	}
 	if d.o.JSON {
+		if f.hasPing {
+			f.PingData = hex.EncodeToString(f.ping[:])
+		}
+		for i := range f.Messages {
+			m := &f.Messages[i]
+			m.Fields = string(f.arena[m.fields[0]:m.fields[1]])
+		}
 		b, _ := json.Marshal(f)
 		d.write(append(b, '\n'))
 		return
 	}
-	var sb strings.Builder
+	// Text, appended to one buffer the Dumper reuses: no fmt on this path,
+	// which runs for every frame of every call.
+	b := d.line[:0]
 	color, reset := "", ""
 	if d.o.Color && f.Stream != 0 {
 		color, reset = palette[int(f.Stream/2)%len(palette)], "\x1b[0m"
 	}
-	fmt.Fprintf(&sb, "%s#%-4d %9.3fms conn %d %s stream %-3d %-13s len=%d", color, f.Seq, f.Time*1000, f.Conn, dir.arrow(), f.Stream, f.Type, f.Length)
+	b = append(b, color...)
+	b = append(b, '#')
+	b = padRight(b, strconv.AppendInt(d.num[:0], int64(f.Seq), 10), 4)
+	b = append(b, ' ')
+	b = padLeft(b, strconv.AppendFloat(d.num[:0], f.Time*1000, 'f', 3, 64), 9)
+	b = append(b, "ms conn "...)
+	b = strconv.AppendInt(b, int64(f.Conn), 10)
+	b = append(b, ' ')
+	b = append(b, dir.arrow()...)
+	b = append(b, " stream "...)
+	b = padRight(b, strconv.AppendUint(d.num[:0], uint64(f.Stream), 10), 3)
+	b = append(b, ' ')
+	b = padRight(b, append(d.num[:0], f.Type...), 13)
+	b = append(b, " len="...)
+	b = strconv.AppendUint(b, uint64(f.Length), 10)
 	if f.Type != "PREFACE" {
-		fmt.Fprintf(&sb, " flags=0x%02x", f.Flags)
-		if len(f.FlagNames) > 0 {
-			fmt.Fprintf(&sb, " %s", strings.Join(f.FlagNames, "|"))
+		b = append(b, " flags="...)
+		b = appendHex(b, uint64(f.Flags), 2)
+		for i, n := range f.FlagNames {
+			if i == 0 {
+				b = append(b, ' ')
+			} else {
+				b = append(b, '|')
+			}
+			b = append(b, n...)
 		}
 	}
 	if f.HeadersKind != "" {
-		fmt.Fprintf(&sb, "  (%s)", f.HeadersKind)
+		b = append(b, "  ("...)
+		b = append(b, f.HeadersKind...)
+		b = append(b, ')')
 	}
-	sb.WriteString(reset + "\n")
-	line := func(format string, args ...any) {
-		sb.WriteString("      ")
-		fmt.Fprintf(&sb, format, args...)
-		sb.WriteByte('\n')
-	}
+	b = append(b, reset...)
+	b = append(b, '\n')
+	const indent = "      "
 	for _, s := range f.Settings {
-		line("%s = %d", s.Name, s.Value)
+		b = append(b, indent...)
+		b = append(b, s.Name...)
+		b = append(b, " = "...)
+		b = strconv.AppendUint(b, uint64(s.Value), 10)
+		b = append(b, '\n')
 	}
 	for _, h := range f.Headers {
-		line("%s: %s", h.Name, h.Value)
+		b = append(b, indent...)
+		b = append(b, h.Name...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, '\n')
 	}
 	for _, m := range f.Messages {
-		what := fmt.Sprintf("gRPC message %d, %d bytes", m.N, m.Length)
+		b = append(b, indent+"gRPC message "...)
+		b = strconv.AppendInt(b, int64(m.N), 10)
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, int64(m.Length), 10)
+		b = append(b, " bytes"...)
 		if m.Compressed {
-			what += fmt.Sprintf(", compressed (%s)", m.Encoding)
+			b = append(b, ", compressed ("...)
+			b = append(b, m.Encoding...)
+			b = append(b, ')')
 			if m.Uncompressed > 0 {
-				what += fmt.Sprintf(" → %d bytes", m.Uncompressed)
+				b = append(b, " → "...)
+				b = strconv.AppendInt(b, int64(m.Uncompressed), 10)
+				b = append(b, " bytes"...)
 			}
 		}
+		b = append(b, ": "...)
 		if m.Error != "" {
-			line("%s: %s", what, m.Error)
+			b = append(b, m.Error...)
 		} else {
-			line("%s: %s", what, m.Fields)
+			b = append(b, f.arena[m.fields[0]:m.fields[1]]...)
 		}
+		b = append(b, '\n')
 	}
-	if f.PingData != "" {
-		line("data %s", f.PingData)
+	if f.hasPing {
+		b = append(b, indent+"data "...)
+		b = hex.AppendEncode(b, f.ping[:])
+		b = append(b, '\n')
 	}
 	if f.ErrorCode != "" {
+		b = append(b, indent...)
 		if f.LastStream != nil {
-			line("last stream %d, error %s, debug data %q", *f.LastStream, f.ErrorCode, f.Debug)
+			b = append(b, "last stream "...)
+			b = strconv.AppendUint(b, uint64(*f.LastStream), 10)
+			b = append(b, ", error "...)
+			b = append(b, f.ErrorCode...)
+			b = append(b, ", debug data "...)
+			b = strconv.AppendQuote(b, f.Debug)
 		} else {
-			line("error %s", f.ErrorCode)
+			b = append(b, "error "...)
+			b = append(b, f.ErrorCode...)
 		}
+		b = append(b, '\n')
 	}
 	if f.Type == "WINDOW_UPDATE" && f.Window != nil {
-		line("increment %d", f.Increment)
+		b = append(b, indent+"increment "...)
+		b = strconv.AppendUint(b, uint64(f.Increment), 10)
+		b = append(b, '\n')
 	}
 	if w := f.Window; w != nil {
+		b = append(b, indent+"window: "...)
+		b = append(b, Dir(dirIndex(w.For)).arrow()...)
+		b = append(b, " may send "...)
+		b = strconv.AppendInt(b, w.Conn, 10)
+		b = append(b, " more on the connection"...)
 		if f.Type == "WINDOW_UPDATE" && f.Stream != 0 || f.Type == "DATA" {
-			line("window: %s may send %d more on the connection, %d on stream %d", Dir(dirIndex(w.For)).arrow(), w.Conn, w.Stream, f.Stream)
-		} else {
-			line("window: %s may send %d more on the connection", Dir(dirIndex(w.For)).arrow(), w.Conn)
+			b = append(b, ", "...)
+			b = strconv.AppendInt(b, w.Stream, 10)
+			b = append(b, " on stream "...)
+			b = strconv.AppendUint(b, uint64(f.Stream), 10)
 		}
+		b = append(b, '\n')
 	}
-	if f.stateText != "" {
-		line("%s", f.stateText)
+	if f.stateChanged {
+		b = append(b, indent+"state: client "...)
+		b = append(b, f.states[0].String()...)
+		b = append(b, " → "...)
+		b = append(b, f.states[1].String()...)
+		b = append(b, ", server "...)
+		b = append(b, f.states[2].String()...)
+		b = append(b, " → "...)
+		b = append(b, f.states[3].String()...)
+		b = append(b, '\n')
 	}
 	for _, n := range f.Notes {
-		line("· %s", n)
+		b = append(b, indent+"· "...)
+		b = append(b, n...)
+		b = append(b, '\n')
 	}
 	for _, e := range f.Errors {
-		line("! %s", e)
+		b = append(b, indent+"! "...)
+		b = append(b, e...)
+		b = append(b, '\n')
 	}
-	d.write([]byte(sb.String()))
+	d.line = b
+	d.write(b)
+}
+
+// padRight appends s and spaces up to width (fmt's %-*s).
+func padRight(b, s []byte, width int) []byte {
+	b = append(b, s...)
+	for n := utf8.RuneCount(s); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// padLeft appends spaces up to width, then s (fmt's %*s).
+func padLeft(b, s []byte, width int) []byte {
+	for n := utf8.RuneCount(s); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return append(b, s...)
 }
 
 func dirIndex(s string) int {

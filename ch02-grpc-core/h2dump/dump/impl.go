@@ -56,6 +56,14 @@ func (d Dir) arrow() string {
 
 func (d Dir) other() Dir { return 1 - d }
 
+// sender names the end that sends in direction d.
+func (d Dir) sender() string {
+	if d == C2S {
+		return "client"
+	}
+	return "server"
+}
+
 // DefaultMaxMessage is the largest gRPC message the decoder reassembles;
 // it matches grpc-go's default receive limit.
 const DefaultMaxMessage = 4 << 20

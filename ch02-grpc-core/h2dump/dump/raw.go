@@ -1,78 +1,89 @@
 package dump
 
 import (
-	"fmt"
+	"encoding/hex"
 	"math"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// formatMessage prints a protobuf message without its schema, compactly:
-// {1: "Grace Hopper", 2: 85}. Field numbers are all the wire knows.
-func formatMessage(b []byte) (string, error) {
+// appendMessage prints a protobuf message without its schema, compactly:
+// {1: "Grace Hopper", 2: 85}. Field numbers are all the wire knows. It
+// appends to dst, so a frame's messages share one buffer.
+func appendMessage(dst, b []byte) ([]byte, error) {
 	fs, err := decodeRaw(b)
 	if err != nil {
-		return "", err
+		return dst, err
 	}
-	var sb strings.Builder
-	writeFields(&sb, fs, 0)
-	return sb.String(), nil
+	return appendFields(dst, fs, 0), nil
 }
 
-func writeFields(sb *strings.Builder, fs []rawField, depth int) {
-	sb.WriteByte('{')
+func appendFields(b []byte, fs []rawField, depth int) []byte {
+	b = append(b, '{')
 	for i, f := range fs {
 		if i > 0 {
-			sb.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		fmt.Fprintf(sb, "%d: ", f.Num)
+		b = strconv.AppendInt(b, int64(f.Num), 10)
+		b = append(b, ": "...)
 		switch f.Type {
 		case protowire.VarintType:
 			if f.Varint > math.MaxInt64 {
 				// A negative int32/int64 is sent as ten bytes of two's complement.
-				sb.WriteString(strconv.FormatInt(int64(f.Varint), 10))
+				b = strconv.AppendInt(b, int64(f.Varint), 10)
 			} else {
-				sb.WriteString(strconv.FormatUint(f.Varint, 10))
+				b = strconv.AppendUint(b, f.Varint, 10)
 			}
 		case protowire.Fixed32Type:
-			fmt.Fprintf(sb, "0x%08x", f.Fixed)
+			b = appendHex(b, f.Fixed, 8)
 		case protowire.Fixed64Type:
-			fmt.Fprintf(sb, "0x%016x", f.Fixed)
+			b = appendHex(b, f.Fixed, 16)
 		case protowire.StartGroupType:
-			writeFields(sb, f.Group, depth+1)
+			b = appendFields(b, f.Group, depth+1)
 		case protowire.BytesType:
-			writeBytes(sb, f.Bytes, depth)
+			b = appendBytes(b, f.Bytes, depth)
 		}
 	}
-	sb.WriteByte('}')
+	return append(b, '}')
 }
 
-// writeBytes guesses what a length-delimited field holds, as protoc
+// appendHex is 0x%0*x.
+func appendHex(b []byte, v uint64, digits int) []byte {
+	b = append(b, "0x"...)
+	for i := digits - 1; i >= 0; i-- {
+		b = append(b, "0123456789abcdef"[v>>(4*i)&0xf])
+	}
+	return b
+}
+
+// appendBytes guesses what a length-delimited field holds, as protoc
 // --decode_raw does: readable text, else a nested message, else hex.
-func writeBytes(sb *strings.Builder, b []byte, depth int) {
+func appendBytes(b, p []byte, depth int) []byte {
 	const maxShown = 48
-	if printable(b) {
-		if len(b) > maxShown {
-			fmt.Fprintf(sb, "%q…(%d bytes)", b[:maxShown], len(b))
-		} else {
-			fmt.Fprintf(sb, "%q", b)
+	if printable(p) {
+		if len(p) > maxShown {
+			b = strconv.AppendQuote(b, string(p[:maxShown]))
+			b = append(b, "…("...)
+			b = strconv.AppendInt(b, int64(len(p)), 10)
+			return append(b, " bytes)"...)
 		}
-		return
+		return strconv.AppendQuote(b, string(p))
 	}
-	if depth < 8 && len(b) > 0 {
-		if fs, err := decodeRaw(b); err == nil {
-			writeFields(sb, fs, depth+1)
-			return
+	if depth < 8 && len(p) > 0 {
+		if fs, err := decodeRaw(p); err == nil {
+			return appendFields(b, fs, depth+1)
 		}
 	}
-	if len(b) > maxShown/2 {
-		fmt.Fprintf(sb, "0x%x…(%d bytes)", b[:maxShown/2], len(b))
-	} else {
-		fmt.Fprintf(sb, "0x%x", b)
+	b = append(b, "0x"...)
+	if len(p) > maxShown/2 {
+		b = hex.AppendEncode(b, p[:maxShown/2])
+		b = append(b, "…("...)
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		return append(b, " bytes)"...)
 	}
+	return hex.AppendEncode(b, p)
 }
 
 func printable(b []byte) bool {

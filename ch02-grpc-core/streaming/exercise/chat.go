@@ -62,7 +62,8 @@ var _ = checkSender // used by your ExchangeMessages
 //     leaves: return nil. Any other error: return it.
 //  5. stream.Context().Done(): return the context's status.
 //  6. me.Kicked() closed: the room removed this member because its queue
-//     was full. Return kickedError(name) (step 7 writes it).
+//     stayed full (its client stopped reading). Return kickedError(name)
+//     (step 7 writes it).
 func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv1.Message, streamingv1.Message]) error {
 	return labkit.TODO("ChatServer.ExchangeMessages")
 }

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/grpc"
 
 	streamingv1 "github.com/grpclabs/labs/ch02-grpc-core/gen/streaming/v1"
+	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
@@ -38,9 +39,10 @@ func ValidName(name string) error {
 //  1. The first message must be the header (no message at all, or a chunk
 //     first, is InvalidArgument). Check its name with ValidName and its
 //     sha256 (64 hex digits) before anything touches the disk.
-//  2. os.CreateTemp(s.dir, ".upload-*"): the bytes go to a temporary file
-//     in the same directory. On every failure from here on, close and
-//     remove it (a defer with a "committed" flag).
+//  2. backend.CreatePartial(s.dir): the bytes go to a temporary file in
+//     the directory's .partial/ (same file system, out of sight). On every
+//     failure from here on, close and remove it (a defer with a
+//     "committed" flag).
 //  3. Recv chunks until io.EOF (the client's half-close). A second header
 //     is InvalidArgument; more than s.maxBytes in total is
 //     ResourceExhausted (check before writing); any other Recv error is
@@ -63,4 +65,7 @@ func syncDir(dir string) {
 	}
 }
 
-var _ = syncDir // used by your Upload
+var (
+	_ = syncDir               // used by your Upload
+	_ = backend.CreatePartial // and this
+)

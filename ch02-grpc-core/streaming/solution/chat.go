@@ -100,8 +100,8 @@ func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv
 				return err
 			}
 		case <-me.Kicked():
-			// Our queue overflowed because this client reads too slowly.
-			// The room has already moved on; tell the client why it is out.
+			// Our queue stayed full: this client stopped reading. The room
+			// has already moved on; tell the client why it is out.
 			return kickedError(name)
 		case err := <-recvDone:
 			if err == io.EOF {
@@ -116,8 +116,8 @@ func (s *ChatServer) ExchangeMessages(stream grpc.BidiStreamingServer[streamingv
 }
 
 // kickedError ends the stream of a member the room removed because its
-// queue was full: ResourceExhausted, a resource (the queue) ran out, and
+// queue stayed full: ResourceExhausted, a resource (the queue) ran out, and
 // the message says which, so the client can tell it from a network error.
 func kickedError(name string) error {
-	return status.Errorf(codes.ResourceExhausted, "%q removed from the room: reading too slowly", name)
+	return status.Errorf(codes.ResourceExhausted, "%q was removed from the room: it stopped reading, and its queue stayed full", name)
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	streamingv1 "github.com/grpclabs/labs/ch02-grpc-core/gen/streaming/v1"
+	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
 )
 
 // MaxNameLen is the longest file name accepted (most file systems' limit).
@@ -39,7 +40,7 @@ func NewFileServer(dir string, maxBytes int64) *FileServer {
 // ValidName accepts a plain file name and rejects anything that could
 // escape the upload directory or hide in it: path separators of any
 // platform, "." and ".." (and every other leading dot, which also keeps
-// clients off the server's own temporary files), control characters,
+// clients off the server's own .partial directory), control characters,
 // invalid UTF-8, and names longer than MaxNameLen bytes. It rejects rather
 // than cleans: "a/../b" is a client bug to report, not a name to guess.
 func ValidName(name string) error {
@@ -85,11 +86,11 @@ func (s *FileServer) Upload(stream grpc.ClientStreamingServer[streamingv1.Upload
 		return status.Errorf(codes.InvalidArgument, "sha256 must be %d hex digits, got %q", 2*sha256.Size, h.GetSha256())
 	}
 
-	// The temporary file lives in the target directory, so the final
-	// rename stays on one file system and is atomic: readers see no file
-	// or the whole file, never a prefix. The leading dot keeps it out of
-	// the names a client may use.
-	tmp, err := os.CreateTemp(s.dir, ".upload-*")
+	// The temporary file lives in the upload directory's .partial/, so
+	// the final rename stays on one file system and is atomic: readers see
+	// no file or the whole file, never a prefix, and nothing half-written
+	// among the uploads.
+	tmp, err := backend.CreatePartial(s.dir)
 	if err != nil {
 		return status.Errorf(codes.Internal, "create temporary file: %v", err)
 	}

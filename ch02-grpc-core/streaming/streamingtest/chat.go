@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	streamingv1 "github.com/grpclabs/labs/ch02-grpc-core/gen/streaming/v1"
 	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
@@ -286,70 +288,155 @@ func TestChat[S streamingv1.ChatServiceServer](t *testing.T, newServer NewChatSe
 }
 
 // TestChatSlowReader: step 7, a member that stops reading is removed with
-// ResourceExhausted once its queue is full, and the room never waits for it.
+// ResourceExhausted once its queue has stayed full for the room's patience,
+// and the room waits for nobody longer than that; a member that reads is
+// never removed, however fast another one talks. Both run in a synctest
+// bubble, so the patience (seconds) passes instantly, and exactly when
+// nobody can make progress: no busy machine can make a reader look slow.
 func TestChatSlowReader[S streamingv1.ChatServiceServer](t *testing.T, newServer NewChatServerFunc[S]) {
-	leakFree(t, "slow_member", func(t *testing.T) {
-		const queue = 4
-		room := backend.NewRoom(queue)
-		client, s, p := serveChat(t, labkit.Bufconn, newServer(room))
-		// A connection with a fixed 64 KiB window: once a few messages sit
-		// unread, the server's Send to this member blocks.
-		slowConn := s.Dial(grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(64<<10))
-		slow := join(t, step7, streamingv1.NewChatServiceClient(slowConn), "slow")
-		alice := join(t, step7, client, "alice")
-		bob := join(t, step7, client, "bob")
-		alice.expect(t, step7, kindJoin, "bob", "")
+	// A TODO inside a bubble would be reported as a pass: find it first.
+	probeChat(t, step7, newServer)
 
-		// alice talks, bob reads every line; slow reads nothing. Each line
-		// waits until bob has it, so bob's queue never fills.
-		pad := strings.Repeat(".", 16<<10)
-		const limit = 500 // 8 MB: far beyond any buffering between room and slow
-		kickedAt := -1
-		for i := 0; i < limit && kickedAt < 0; i++ {
-			alice.say(t, step7, fmt.Sprintf("%d %s", i, pad))
-			got := bob.recv(t, step7, fmt.Sprintf("alice's line %d", i))
-			if got.GetKind() != kindChat || !strings.HasPrefix(got.GetContent(), fmt.Sprintf("%d ", i)) {
-				t.Fatalf("bob received {%.80v}, want alice's line %d: the room must keep going while slow does not read", got, i)
-			}
-			// Members waits for the room's lock: line i has been delivered
-			// (or not) to everyone by the time it answers.
-			if !slices.Contains(room.Members(), "slow") {
-				kickedAt = i
-			}
-		}
-		if kickedAt < 0 {
-			t.Fatalf("slow never read and was still in the room after %d lines of 16 KiB (queue %d)", limit, queue)
-		}
-		t.Logf("slow was removed at line %d (queue %d, 16 KiB lines, 64 KiB window)", kickedAt, queue)
-		bob.expect(t, step7, kindLeave, "slow", "too slow")
-		alice.expect(t, step7, kindLeave, "slow", "too slow")
-		alice.say(t, step7, "still here?")
-		bob.expect(t, step7, kindChat, "alice", "still here?")
+	t.Run("slow_member", func(t *testing.T) {
+		labkit.Bubble(t, func(t *testing.T) {
+			const queue = 4
+			room := backend.NewRoom(queue)
+			client, s, p := serveChat(t, labkit.Bufconn, newServer(room))
+			// A connection with a fixed 64 KiB window: once a few messages sit
+			// unread, the server's Send to this member blocks.
+			slowConn := s.Dial(grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(64<<10))
+			slow := join(t, step7, streamingv1.NewChatServiceClient(slowConn), "slow")
+			alice := join(t, step7, client, "alice")
+			bob := join(t, step7, client, "bob")
+			alice.expect(t, step7, kindJoin, "bob", "")
 
-		// Now slow reads: what was queued before the kick, in order, then
-		// the reason it was removed.
-		slow.expect(t, step7, kindJoin, "alice", "")
-		slow.expect(t, step7, kindJoin, "bob", "")
-		var err error
-		for i := 0; ; i++ {
-			var got *streamingv1.Message
-			got, err = recvWithin(t, slow.stream.Recv, "the end of slow's stream (return ResourceExhausted when Kicked() closes)")
-			if err != nil {
-				break
+			// alice talks, bob reads every line; slow reads nothing. Each line
+			// waits until bob has it, so bob's queue never fills.
+			pad := strings.Repeat(".", 16<<10)
+			const limit = 500 // 8 MB: far beyond any buffering between room and slow
+			kickedAt := -1
+			start := time.Now()
+			for i := 0; i < limit && kickedAt < 0; i++ {
+				alice.say(t, step7, fmt.Sprintf("%d %s", i, pad))
+				got := bob.recv(t, step7, fmt.Sprintf("alice's line %d", i))
+				if got.GetKind() != kindChat || !strings.HasPrefix(got.GetContent(), fmt.Sprintf("%d ", i)) {
+					t.Fatalf("bob received {%.80v}, want alice's line %d: the room must keep going while slow does not read", got, i)
+				}
+				// Members waits for the room's lock: line i has been delivered
+				// (or not) to everyone by the time it answers.
+				if !slices.Contains(room.Members(), "slow") {
+					kickedAt = i
+				}
 			}
-			if i >= kickedAt || !strings.HasPrefix(got.GetContent(), fmt.Sprintf("%d ", i)) {
-				t.Fatalf("slow received {%.80v} as its line %d; it was removed at line %d, so it may get lines 0..%d in order, then an error", got, i, kickedAt, kickedAt-1)
+			if kickedAt < 0 {
+				t.Fatalf("slow never read and was still in the room after %d lines of 16 KiB (queue %d)", limit, queue)
 			}
-		}
-		wantCode(t, step7, err, codes.ResourceExhausted, "the end of slow's stream after it was removed for not reading")
-		err = p.waitEnded(t, "the room removed slow")
-		wantCode(t, step7, err, codes.ResourceExhausted, "the slow member's handler return")
-		if got := room.Members(); !slices.Equal(got, []string{"alice", "bob"}) {
-			t.Fatalf("room members: %q, want [alice bob]", got)
-		}
-		step7.Require(t, alice.stream.CloseSend())
-		step7.Require(t, bob.stream.CloseSend())
-		p.waitEnded(t, "alice half-closed")
-		p.waitEnded(t, "bob half-closed")
+			if waited := time.Since(start); waited != backend.DefaultPatience {
+				t.Errorf("the room waited %v for slow in all, want exactly its patience, %v: the speaker waits for a full queue, then gives up on it", waited, backend.DefaultPatience)
+			}
+			t.Logf("slow was removed at line %d (queue %d, 16 KiB lines, 64 KiB window)", kickedAt, queue)
+			bob.expect(t, step7, kindLeave, "slow", "too slow")
+			alice.expect(t, step7, kindLeave, "slow", "too slow")
+			alice.say(t, step7, "still here?")
+			bob.expect(t, step7, kindChat, "alice", "still here?")
+
+			// Now slow reads: what was queued before the kick, in order, then
+			// the reason it was removed.
+			slow.expect(t, step7, kindJoin, "alice", "")
+			slow.expect(t, step7, kindJoin, "bob", "")
+			var err error
+			for i := 0; ; i++ {
+				var got *streamingv1.Message
+				got, err = recvWithin(t, slow.stream.Recv, "the end of slow's stream (return ResourceExhausted when Kicked() closes)")
+				if err != nil {
+					break
+				}
+				if i >= kickedAt || !strings.HasPrefix(got.GetContent(), fmt.Sprintf("%d ", i)) {
+					t.Fatalf("slow received {%.80v} as its line %d; it was removed at line %d, so it may get lines 0..%d in order, then an error", got, i, kickedAt, kickedAt-1)
+				}
+			}
+			wantCode(t, step7, err, codes.ResourceExhausted, "the end of slow's stream after it was removed for not reading")
+			err = p.waitEnded(t, "the room removed slow")
+			wantCode(t, step7, err, codes.ResourceExhausted, "the slow member's handler return")
+			if got := room.Members(); !slices.Equal(got, []string{"alice", "bob"}) {
+				t.Fatalf("room members: %q, want [alice bob]", got)
+			}
+			step7.Require(t, alice.stream.CloseSend())
+			step7.Require(t, bob.stream.CloseSend())
+			p.waitEnded(t, "alice half-closed")
+			p.waitEnded(t, "bob half-closed")
+		})
 	})
+
+	t.Run("burst", func(t *testing.T) {
+		labkit.Bubble(t, func(t *testing.T) {
+			// One member pastes a page of lines at once, far more than a
+			// queue holds; two others read at their own pace. The speaker
+			// must be slowed down, not the readers thrown out.
+			const queue, lines = 4, 300
+			room := backend.NewRoom(queue)
+			client, _, p := serveChat(t, labkit.Bufconn, newServer(room))
+			alice := join(t, step7, client, "alice")
+			bob := join(t, step7, client, "bob")
+			alice.expect(t, step7, kindJoin, "bob", "")
+			carol := join(t, step7, client, "carol")
+			alice.expect(t, step7, kindJoin, "carol", "")
+			bob.expect(t, step7, kindJoin, "carol", "")
+
+			sent := make(chan error, 1)
+			go func() {
+				for i := range lines {
+					if err := alice.send(&streamingv1.Message{Content: fmt.Sprintf("pasted line %d", i)}); err != nil {
+						sent <- err
+						return
+					}
+				}
+				sent <- nil
+			}()
+			var wg sync.WaitGroup
+			errs := make(chan error, 2)
+			for _, m := range []*member{bob, carol} {
+				wg.Go(func() {
+					for i := range lines {
+						got, err := m.stream.Recv()
+						if err != nil {
+							errs <- fmt.Errorf("%s, reading every line, stopped at line %d of alice's burst: %w", m.name, i, err)
+							return
+						}
+						if want := fmt.Sprintf("pasted line %d", i); got.GetKind() != kindChat || got.GetContent() != want {
+							errs <- fmt.Errorf("%s received {%v} as line %d of alice's burst, want %q", m.name, got, i, want)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if status.Code(err) == codes.ResourceExhausted {
+					t.Fatalf("%v\n(a reader that keeps reading lost its seat to a burst: make the speaker wait for room in the queues instead)", err)
+				}
+				step7.Require(t, err)
+			}
+			step7.Require(t, <-sent)
+			if got := room.Members(); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
+				t.Fatalf("room members after the burst: %q, want [alice bob carol]: nobody stopped reading", got)
+			}
+			for _, m := range []*member{alice, bob, carol} {
+				step7.Require(t, m.stream.CloseSend())
+			}
+			for range 3 {
+				p.waitEnded(t, "every member half-closed")
+			}
+		})
+	})
+}
+
+// probeChat joins one member: a TODO stops the test here, outside any
+// bubble.
+func probeChat[S streamingv1.ChatServiceServer](t *testing.T, step labkit.Step, newServer NewChatServerFunc[S]) {
+	t.Helper()
+	client, _, _ := serveChat(t, labkit.Bufconn, newServer(backend.NewRoom(4)))
+	m := join(t, step, client, "probe")
+	step.Require(t, m.stream.CloseSend())
 }

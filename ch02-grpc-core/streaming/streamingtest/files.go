@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	streamingv1 "github.com/grpclabs/labs/ch02-grpc-core/gen/streaming/v1"
+	"github.com/grpclabs/labs/ch02-grpc-core/streaming/backend"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
@@ -82,7 +83,8 @@ func chunks(data []byte, size int) []*streamingv1.UploadRequest {
 	return out
 }
 
-// dirNames lists a directory, hidden files included.
+// dirNames lists a directory, hidden files included, but not the
+// server's backend.PartialDir, which wantDir checks on its own.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -91,15 +93,26 @@ func dirNames(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if e.Name() != backend.PartialDir {
+			names = append(names, e.Name())
+		}
 	}
 	return names
 }
 
+// wantDir checks what a reader of the upload directory sees, and that no
+// upload in progress was left behind in backend.PartialDir.
 func wantDir(t *testing.T, dir string, want []string, why string) {
 	t.Helper()
 	if got := dirNames(t, dir); !slices.Equal(got, want) {
 		t.Fatalf("%s: the upload directory holds %q, want %q", why, got, want)
+	}
+	left, err := os.ReadDir(filepath.Join(dir, backend.PartialDir))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Fatalf("%s: %d temporary file(s) left in %s (%s); remove the temporary file on every failure", why, len(left), backend.PartialDir, left[0].Name())
 	}
 }
 
@@ -248,6 +261,10 @@ func TestUpload[S streamingv1.FileServiceServer](t *testing.T, newServer NewFile
 			if n == "partial.bin" {
 				t.Fatal("partial.bin is visible while its upload is still running; write to a temporary file and rename it at the end")
 			}
+			// Not even under another name: whoever lists or processes the
+			// directory must never meet half a file (nor one a killed
+			// server left behind for good).
+			t.Fatalf("%s is in the upload directory while an upload is running; write the temporary file with backend.CreatePartial, out of sight in %s", n, backend.PartialDir)
 		}
 		cancel()
 		err = p.waitEnded(t, "the client cancelled the upload")
@@ -281,6 +298,7 @@ func TestUpload[S streamingv1.FileServiceServer](t *testing.T, newServer NewFile
 		if got := len(dirNames(t, dir)); got != n {
 			t.Fatalf("%d entries in the upload directory after %d uploads; temporary files left behind?", got, n)
 		}
+		wantDir(t, dir, dirNames(t, dir), "after 50 uploads at once")
 	})
 }
 
@@ -288,7 +306,7 @@ func TestUpload[S streamingv1.FileServiceServer](t *testing.T, newServer NewFile
 var (
 	badNames = []string{
 		"", ".", "..", "../escape.txt", "../../etc/passwd", "/etc/passwd", "a/b.txt",
-		`..\escape.txt`, `a\b.txt`, ".hidden", ".upload-123", "nul\x00byte", "new\nline",
+		`..\escape.txt`, `a\b.txt`, ".hidden", ".upload-123", ".partial", "nul\x00byte", "new\nline",
 		strings.Repeat("n", 256),
 	}
 	// Only ValidName sees these: proto3 refuses to marshal a string field

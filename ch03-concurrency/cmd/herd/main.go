@@ -12,32 +12,21 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	syncprimsv1 "github.com/grpclabs/labs/ch03-concurrency/gen/syncprims/v1"
 	"github.com/grpclabs/labs/ch03-concurrency/syncprims/exercise"
 	"github.com/grpclabs/labs/ch03-concurrency/syncprims/solution"
+	"github.com/grpclabs/labs/scripts/demo"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "herd:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("herd", run) }
 
 // impl is the lab code the demo runs.
 type impl struct {
@@ -47,24 +36,24 @@ type impl struct {
 	coalesce func(func(context.Context, string) (string, error)) func(context.Context, string) (string, error)
 }
 
-var impls = map[string]impl{
-	"solution": {
+var (
+	solutionImpl = impl{
 		newCache: func(l func(context.Context, string) (string, error)) interface {
 			Get(context.Context, string) (string, error)
 		} {
 			return solution.NewCache(l)
 		},
 		coalesce: solution.Coalesce,
-	},
-	"exercise": {
+	}
+	exerciseImpl = impl{
 		newCache: func(l func(context.Context, string) (string, error)) interface {
 			Get(context.Context, string) (string, error)
 		} {
 			return exercise.NewCache(l)
 		},
 		coalesce: exercise.Coalesce,
-	},
-}
+	}
+)
 
 // slowBackend answers every Fetch after a fixed latency and counts calls.
 type slowBackend struct {
@@ -83,44 +72,35 @@ func (b *slowBackend) Fetch(ctx context.Context, req *syncprimsv1.FetchRequest) 
 	return &syncprimsv1.FetchResponse{Value: "value of " + req.GetKey()}, nil
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("herd", flag.ContinueOnError)
-	fs.SetOutput(out)
+// run is main without the process. The backend listens on the Net of ctx:
+// loopback TCP, or an in-memory pipe when a test runs it in a synctest bubble.
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("herd")
 	n := fs.Int("n", 100, "concurrent Gets for the one cold key")
 	latency := fs.Duration("latency", 100*time.Millisecond, "how long the backend takes per Fetch")
-	which := fs.String("impl", "solution", "whose code runs: solution or exercise")
-	if err := fs.Parse(args); err != nil {
+	which := demo.ImplFlag(fs)
+	if err := demo.Parse(fs, args, "herd [-impl solution|exercise] [-n 100] [-latency 100ms]", 0, stdio.Err); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	im, ok := impls[*which]
-	if !ok {
-		return fmt.Errorf("-impl=%q: want solution or exercise", *which)
-	}
-	if *n < 1 || *latency < 0 {
-		return fmt.Errorf("-n must be at least 1 and -latency not negative")
-	}
-
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	im, err := demo.Pick(*which, solutionImpl, exerciseImpl)
 	if err != nil {
 		return err
 	}
+	if *n < 1 || *n > 100_000 || *latency < 0 {
+		return demo.Usagef("-n must be 1 to 100000 and -latency not negative")
+	}
+	out := stdio.Out
+
+	nt := demo.NetFrom(ctx)
 	backend := &slowBackend{latency: *latency}
-	srv := grpc.NewServer()
-	syncprimsv1.RegisterBackendServiceServer(srv, backend)
-	go func() { _ = srv.Serve(lis) }()
-	defer srv.Stop()
-
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, stop, err := nt.Serve(demo.Server{Register: func(s *grpc.Server) { syncprimsv1.RegisterBackendServiceServer(s, backend) }})
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer stop()
 	load := solution.BackendLoader(syncprimsv1.NewBackendServiceClient(conn))
 
-	fmt.Fprintf(out, "%d concurrent Gets of one cold key, backend latency %v (-impl=%s)\n", *n, *latency, *which)
+	fmt.Fprintf(out, "%d concurrent Gets of one cold key, backend latency %v (impl=%s)\n", *n, *latency, *which)
 	for _, round := range []struct {
 		name string
 		load func(context.Context, string) (string, error)

@@ -15,11 +15,7 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"net"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -27,21 +23,16 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/grpclabs/labs/ch03-concurrency/deadlines/exercise"
 	"github.com/grpclabs/labs/ch03-concurrency/deadlines/solution"
 	hopv1 "github.com/grpclabs/labs/ch03-concurrency/gen/hop/v1"
+	"github.com/grpclabs/labs/scripts/demo"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "hopchain:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("hopchain", run) }
 
 // hopConfig is the lab's Config, field for field, so both convert to it.
 type hopConfig struct {
@@ -62,22 +53,23 @@ type impl struct {
 	requestID     func(context.Context) (string, bool)
 }
 
-var impls = map[string]impl{
-	"solution": {
+var (
+	solutionImpl = impl{
 		func(c hopConfig) hopv1.HopServiceServer { return solution.NewHop(solution.Config(c)) },
 		solution.UnaryClientInterceptor, solution.UnaryServerInterceptor, solution.WithRequestID, solution.RequestID,
-	},
-	"exercise": {
+	}
+	exerciseImpl = impl{
 		func(c hopConfig) hopv1.HopServiceServer { return exercise.NewHop(exercise.Config(c)) },
 		exercise.UnaryClientInterceptor, exercise.UnaryServerInterceptor, exercise.WithRequestID, exercise.RequestID,
-	},
-}
+	}
+)
 
-func run(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("hopchain", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+// run is main without the process. The hops listen on the Net of ctx:
+// loopback TCP, or in-memory pipes when a test runs it in a synctest bubble.
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("hopchain")
 	var (
-		implName    = fs.String("impl", "solution", "whose code runs: solution or exercise")
+		implName    = demo.ImplFlag(fs)
 		timeout     = fs.Duration("timeout", time.Second, "the client's deadline (0: none)")
 		reserve     = fs.Duration("reserve", 100*time.Millisecond, "time each hop keeps for itself")
 		dbDelay     = fs.Duration("db", 10*time.Millisecond, "how long a database query takes")
@@ -86,22 +78,23 @@ func run(args []string, stdout io.Writer) error {
 		cancelAfter = fs.Duration("cancel-after", 0, "the client cancels after this long (0: never)")
 		id          = fs.String("id", "req-demo", "request id the client sends (empty: let hop A make one)")
 	)
-	if err := fs.Parse(args); err != nil {
+	if err := demo.Parse(fs, args, "hopchain [-impl solution|exercise] [-timeout 1s] [-reserve 100ms] [-db 10ms] [-slow A|B|C] [-fail A|B|C] [-cancel-after d] [-id ID]", 0, stdio.Err); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	im, ok := impls[*implName]
-	if !ok {
-		return fmt.Errorf("-impl=%q: want solution or exercise", *implName)
+	im, err := demo.Pick(*implName, solutionImpl, exerciseImpl)
+	if err != nil {
+		return err
 	}
 	names := []string{"A", "B", "C"}
-	for flagName, v := range map[string]string{"-slow": *slow, "-fail": *fail} {
-		if v != "" && !slices.Contains(names, v) {
-			return fmt.Errorf("%s=%q: want A, B or C", flagName, v)
+	for _, f := range []struct{ name, v string }{{"-slow", *slow}, {"-fail", *fail}} {
+		if f.v != "" && !slices.Contains(names, f.v) {
+			return demo.Usagef("%s=%q: want A, B or C", f.name, f.v)
 		}
 	}
+	if *timeout < 0 || *reserve < 0 || *dbDelay < 0 || *cancelAfter < 0 {
+		return demo.Usagef("durations must not be negative")
+	}
+	stdout := stdio.Out
 
 	var mu sync.Mutex // one printer for every goroutine
 	say := func(format string, a ...any) {
@@ -140,7 +133,7 @@ func run(args []string, stdout io.Writer) error {
 				audits <- struct{}{}
 			},
 		}
-		conn, stop, err := start(im.newHop(cfg), im, &reached)
+		conn, stop, err := start(demo.NetFrom(ctx), im.newHop(cfg), im, &reached)
 		if err != nil {
 			return err
 		}
@@ -148,7 +141,7 @@ func run(args []string, stdout io.Writer) error {
 		next = hopv1.NewHopServiceClient(conn)
 	}
 
-	ctx := context.Background()
+	say("chain A → B → C (impl=%s): client deadline %v, each hop keeps %v, queries take %v", *implName, *timeout, *reserve, *dbDelay)
 	if *id != "" {
 		ctx = im.withRequestID(ctx, *id)
 	}
@@ -170,8 +163,10 @@ func run(args []string, stdout io.Writer) error {
 	if labkit.IsTODO(err) {
 		return fmt.Errorf("-impl=exercise: %v (see ch03-concurrency/deadlines/README.md)", status.Convert(err).Message())
 	}
+	var failed error
 	if err != nil {
 		say("call failed after %v: %v: %s", took, status.Code(err), status.Convert(err).Message())
+		failed = fmt.Errorf("the call failed: %v: %s", status.Code(err), status.Convert(err).Message())
 	} else {
 		say("call succeeded after %v:", took)
 		for _, tr := range resp.GetHops() {
@@ -184,34 +179,23 @@ func run(args []string, stdout io.Writer) error {
 		select {
 		case <-audits:
 		case <-deadline:
-			return errors.New("not every hop wrote its audit record within 2s")
+			return errors.Join(failed, errors.New("not every hop wrote its audit record within 2s"))
 		}
 	}
-	return nil
+	return failed
 }
 
-// start serves h on a loopback port the kernel picks, with the lab's
-// interceptors, and dials it.
-func start(h hopv1.HopServiceServer, im impl, reached *atomic.Int32) (*grpc.ClientConn, func(), error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen: %w", err)
-	}
+// start serves h with the lab's interceptors on a fresh port of nt (or an
+// in-memory address) and dials it.
+func start(nt *demo.Net, h hopv1.HopServiceServer, im impl, reached *atomic.Int32) (*grpc.ClientConn, func(), error) {
 	count := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		reached.Add(1)
 		return handler(ctx, req)
 	}
-	// WaitForHandlers: Stop returns only after every handler did, so
-	// nothing prints after run returned.
-	srv := grpc.NewServer(grpc.WaitForHandlers(true), grpc.ChainUnaryInterceptor(count, im.server()))
-	hopv1.RegisterHopServiceServer(srv, h)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient(lis.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(im.client()))
-	if err != nil {
-		srv.Stop()
-		return nil, nil, fmt.Errorf("dial: %w", err)
-	}
-	return conn, func() { _ = conn.Close(); srv.Stop() }, nil
+	return nt.Serve(demo.Server{
+		Register: func(s *grpc.Server) { hopv1.RegisterHopServiceServer(s, h) },
+		// WaitForHandlers: the stop returns only after every handler did,
+		// so nothing prints after run returned.
+		Options: []grpc.ServerOption{grpc.WaitForHandlers(true), grpc.ChainUnaryInterceptor(count, im.server())},
+	}, grpc.WithUnaryInterceptor(im.client()))
 }

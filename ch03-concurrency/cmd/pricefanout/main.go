@@ -11,36 +11,30 @@
 // -delays sets one backend per entry; -fail makes that backend (0-based)
 // answer Unavailable at once. Each line shows a backend's answer or error and when
 // the whole call returned.
+//
+// Exit status: 0 when the policy produced an answer (for gather, at least
+// one backend's quote), 1 when it failed, 2 for bad flags.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net"
-	"os"
 	"strings"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/grpclabs/labs/ch03-concurrency/channels/exercise"
 	"github.com/grpclabs/labs/ch03-concurrency/channels/solution"
 	pricev1 "github.com/grpclabs/labs/ch03-concurrency/gen/price/v1"
+	"github.com/grpclabs/labs/scripts/demo"
 	"github.com/grpclabs/labs/scripts/labkit"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "pricefanout:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("pricefanout", run) }
 
 // impl is the lab code the demo runs.
 type impl struct {
@@ -49,46 +43,50 @@ type impl struct {
 	hedged   func(context.Context, pricev1.PriceServiceClient, pricev1.PriceServiceClient, string, time.Duration) (*pricev1.QuoteResponse, error)
 }
 
-var impls = map[string]impl{
-	"solution": {solution.Gather, solution.FailFast, solution.Hedged},
-	"exercise": {exercise.Gather, exercise.FailFast, exercise.Hedged},
-}
+var (
+	solutionImpl = impl{solution.Gather, solution.FailFast, solution.Hedged}
+	exerciseImpl = impl{exercise.Gather, exercise.FailFast, exercise.Hedged}
+)
 
-func run(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("pricefanout", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // we report flag errors ourselves, in one line
+// run is main without the process. The backends listen on the Net of ctx:
+// loopback TCP, or in-memory pipes when a test runs it in a synctest bubble.
+func run(ctx context.Context, args []string, stdio demo.IO) error {
+	fs := demo.Flags("pricefanout")
 	var (
-		implName = fs.String("impl", "solution", "whose code runs: solution or exercise")
+		implName = demo.ImplFlag(fs)
 		mode     = fs.String("mode", "gather", "gather, failfast or hedged")
 		delays   = fs.String("delays", "10ms,1s,50ms", "comma-separated answer delay of each backend")
 		fail     = fs.Int("fail", -1, "index of a backend that answers Unavailable (-1: none)")
 		timeout  = fs.Duration("timeout", 200*time.Millisecond, "overall deadline (gather) or caller deadline")
 		hedge    = fs.Duration("hedge", 50*time.Millisecond, "hedged mode: delay before the second request")
 	)
-	if err := fs.Parse(args); err != nil {
+	if err := demo.Parse(fs, args, "pricefanout [-impl solution|exercise] [-mode gather|failfast|hedged] [-delays 10ms,1s,50ms] [-fail N] [-timeout 200ms] [-hedge 50ms]", 0, stdio.Err); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	im, ok := impls[*implName]
-	if !ok {
-		return fmt.Errorf("-impl=%q: want solution or exercise", *implName)
+	im, err := demo.Pick(*implName, solutionImpl, exerciseImpl)
+	if err != nil {
+		return err
 	}
 	var ds []time.Duration
 	for s := range strings.SplitSeq(*delays, ",") {
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil || d < 0 {
-			return fmt.Errorf("-delays: %q is not a duration like 50ms", s)
+			return demo.Usagef("-delays: %q is not a duration like 50ms", s)
 		}
 		ds = append(ds, d)
 	}
-	if *fail >= len(ds) {
-		return fmt.Errorf("-fail=%d: there are only %d backends", *fail, len(ds))
+	switch {
+	case *fail >= len(ds) || *fail < -1:
+		return demo.Usagef("-fail=%d: there are %d backends, 0 to %d (-1: none)", *fail, len(ds), len(ds)-1)
+	case *mode != "gather" && *mode != "failfast" && *mode != "hedged":
+		return demo.Usagef("-mode=%q: want gather, failfast or hedged", *mode)
+	case *mode == "hedged" && len(ds) != 2:
+		return demo.Usagef("-mode=hedged needs exactly two -delays: primary,secondary")
+	case *timeout <= 0 || *hedge < 0:
+		return demo.Usagef("-timeout must be positive and -hedge not negative")
 	}
-	if *mode == "hedged" && len(ds) != 2 {
-		return errors.New("-mode=hedged needs exactly two -delays: primary,secondary")
-	}
+	stdout := stdio.Out
+	fmt.Fprintf(stdout, "%s over %d backends (impl=%s): delays %s, deadline %v\n", *mode, len(ds), *implName, *delays, *timeout)
 
 	clients := make([]pricev1.PriceServiceClient, len(ds))
 	for i, d := range ds {
@@ -96,7 +94,7 @@ func run(args []string, stdout io.Writer) error {
 		if i == *fail {
 			err = status.Error(codes.Unavailable, "backend is down")
 		}
-		c, stop, serr := start(&backend{name: fmt.Sprintf("backend-%d", i), delay: d, cents: int64(100 * (i + 1)), err: err})
+		c, stop, serr := start(demo.NetFrom(ctx), &backend{name: fmt.Sprintf("backend-%d", i), delay: d, cents: int64(100 * (i + 1)), err: err})
 		if serr != nil {
 			return serr
 		}
@@ -104,16 +102,20 @@ func run(args []string, stdout io.Writer) error {
 		clients[i] = c
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	callCtx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	begin := time.Now()
 	took := func() string { return time.Since(begin).Round(time.Millisecond).String() }
 	switch *mode {
 	case "gather":
-		quotes, errs := im.gather(context.Background(), clients, "book-42", *timeout)
+		quotes, errs := im.gather(ctx, clients, "book-42", *timeout)
+		failed := 0
 		for _, err := range errs {
 			if labkit.IsTODO(err) {
 				return todo(err)
+			}
+			if err != nil {
+				failed++
 			}
 		}
 		for i := range clients {
@@ -128,31 +130,33 @@ func run(args []string, stdout io.Writer) error {
 			line(stdout, i, q, err)
 		}
 		fmt.Fprintf(stdout, "gather returned after %s\n", took())
+		if failed == len(clients) {
+			// A partial answer is what gather is for; none at all is a failure.
+			return fmt.Errorf("gather: all %d backends failed", failed)
+		}
 	case "failfast":
-		quotes, err := im.failFast(ctx, clients, "book-42")
+		quotes, err := im.failFast(callCtx, clients, "book-42")
 		if labkit.IsTODO(err) {
 			return todo(err)
 		}
 		if err != nil {
 			fmt.Fprintf(stdout, "failfast: %v (after %s)\n", err, took())
-			return nil
+			return fmt.Errorf("failfast: %v", err)
 		}
 		for i, q := range quotes {
 			line(stdout, i, q, nil)
 		}
 		fmt.Fprintf(stdout, "failfast returned after %s\n", took())
 	case "hedged":
-		q, err := im.hedged(ctx, clients[0], clients[1], "book-42", *hedge)
+		q, err := im.hedged(callCtx, clients[0], clients[1], "book-42", *hedge)
 		if labkit.IsTODO(err) {
 			return todo(err)
 		}
 		if err != nil {
 			fmt.Fprintf(stdout, "hedged: %v (after %s)\n", err, took())
-			return nil
+			return fmt.Errorf("hedged: %v", err)
 		}
 		fmt.Fprintf(stdout, "hedged: %s answered %d cents after %s\n", q.GetBackend(), q.GetCents(), took())
-	default:
-		return fmt.Errorf("-mode=%q: want gather, failfast or hedged", *mode)
 	}
 	return nil
 }
@@ -196,20 +200,11 @@ func (b *backend) Quote(ctx context.Context, req *pricev1.QuoteRequest) (*pricev
 	return &pricev1.QuoteResponse{Sku: req.GetSku(), Cents: b.cents, Backend: b.name}, nil
 }
 
-// start serves b on a loopback port the kernel picks and dials it.
-func start(b *backend) (pricev1.PriceServiceClient, func(), error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+// start serves b on a fresh port of nt (or an in-memory address) and dials it.
+func start(nt *demo.Net, b *backend) (pricev1.PriceServiceClient, func(), error) {
+	conn, stop, err := nt.Serve(demo.Server{Register: func(s *grpc.Server) { pricev1.RegisterPriceServiceServer(s, b) }})
 	if err != nil {
-		return nil, nil, fmt.Errorf("listen: %w", err)
+		return nil, nil, err
 	}
-	srv := grpc.NewServer()
-	pricev1.RegisterPriceServiceServer(srv, b)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		srv.Stop()
-		return nil, nil, fmt.Errorf("dial: %w", err)
-	}
-	// Close the client first, then stop the server (see LABS.md).
-	return pricev1.NewPriceServiceClient(conn), func() { _ = conn.Close(); srv.Stop() }, nil
+	return pricev1.NewPriceServiceClient(conn), stop, nil
 }

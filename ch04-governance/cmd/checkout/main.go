@@ -43,6 +43,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/grpclabs/labs/ch04-governance/cmd/internal/telemetry"
 	ordersv1 "github.com/grpclabs/labs/ch04-governance/gen/orders/v1"
 	"github.com/grpclabs/labs/ch04-governance/resilience/policy"
 	resilience "github.com/grpclabs/labs/ch04-governance/resilience/solution"
@@ -53,7 +54,7 @@ import (
 func main() { demo.Main("checkout", run) }
 
 type options struct {
-	impl                      impl
+	impl                      telemetry.Impl
 	implName, role            string
 	httpAddr, grpcAddr        string
 	ordersAddr, inventoryAddr string
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdio demo.IO) error {
 		return err
 	}
 	var err error
-	if o.impl, err = demo.Pick(*implName, solutionImpl, exerciseImpl); err != nil {
+	if o.impl, err = telemetry.Pick(*implName); err != nil {
 		return err
 	}
 	o.implName = *implName
@@ -115,18 +116,18 @@ type shopProcess struct {
 
 func newShop(o options, stdio demo.IO) *shopProcess {
 	p := &shopProcess{o: o, stdio: stdio, reg: prometheus.NewRegistry()}
-	p.log = slog.New(o.impl.traceHandler(slog.NewJSONHandler(stdio.Err, nil)))
+	p.log = slog.New(o.impl.TraceHandler(slog.NewJSONHandler(stdio.Err, nil)))
 	return p
 }
 
 // provider returns a tracer provider for service, exporting where the
 // environment says.
 func (p *shopProcess) provider(ctx context.Context, service string) (*sdktrace.TracerProvider, error) {
-	exp, err := p.o.impl.newExporter(ctx, p.stdio.Out)
+	exp, err := p.o.impl.NewExporter(ctx, p.stdio.Out)
 	if err != nil {
 		return nil, err
 	}
-	tp, err := p.o.impl.newProvider(service, p.o.ratio, sdktrace.NewBatchSpanProcessor(exp))
+	tp, err := p.o.impl.NewProvider(service, p.o.ratio, sdktrace.NewBatchSpanProcessor(exp))
 	if err != nil {
 		exp.Shutdown(ctx)
 		return nil, err
@@ -151,15 +152,15 @@ func (p *shopProcess) run(ctx context.Context) (err error) {
 	if p.o.role == "all" && os.Getenv("OTEL_SERVICE_NAME") != "" {
 		p.log.Warn("OTEL_SERVICE_NAME is ignored with -role=all: this process plays several services and names each; use -role to run one")
 	}
-	sm, err := p.o.impl.newServerMetrics(p.reg)
+	sm, err := p.o.impl.NewServerMetrics(p.reg)
 	if err != nil {
 		return fmt.Errorf("impl=%s: %w", p.o.implName, err)
 	}
-	cm, err := p.o.impl.newClientMetrics(p.reg)
+	cm, err := p.o.impl.NewClientMetrics(p.reg)
 	if err != nil {
 		return fmt.Errorf("impl=%s: %w", p.o.implName, err)
 	}
-	gov, err := p.o.impl.newGovernance(p.reg)
+	gov, err := p.o.impl.NewGovernance(p.reg)
 	if err != nil {
 		return fmt.Errorf("impl=%s: %w", p.o.implName, err)
 	}
@@ -211,7 +212,7 @@ func (p *shopProcess) run(ctx context.Context) (err error) {
 
 	if p.o.metricsAddr != "" {
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", p.o.impl.metricsHandler(p.reg))
+		mux.Handle("/metrics", p.o.impl.MetricsHandler(p.reg))
 		if _, err := serveHTTP("metrics", p.o.metricsAddr, mux); err != nil {
 			return err
 		}
@@ -219,7 +220,7 @@ func (p *shopProcess) run(ctx context.Context) (err error) {
 
 	dial := func(addr string, tp trace.TracerProvider, more ...grpc.DialOption) (*grpc.ClientConn, error) {
 		opts := append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithChainUnaryInterceptor(cm.Unary()), grpc.WithChainStreamInterceptor(cm.Stream())}, p.o.impl.dialOptions(tp)...)
+			grpc.WithChainUnaryInterceptor(cm.Unary()), grpc.WithChainStreamInterceptor(cm.Stream())}, p.o.impl.DialOptions(tp)...)
 		conn, err := grpc.NewClient(addr, append(opts, more...)...)
 		if err == nil {
 			p.onShutdown(func() { conn.Close() })
@@ -241,8 +242,8 @@ func (p *shopProcess) run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		opts := append(p.o.impl.serverOptions(tp), grpc.ChainUnaryInterceptor(sm.Unary(), gov.Limited(), resilience.RateLimit(limits, resilience.ClientKey)), grpc.ChainStreamInterceptor(sm.Stream()))
-		inv := &shop.Inventory{DB: p.o.impl.traceDB(tp, db), Log: p.log.With("service", p.name("inventory"))}
+		opts := append(p.o.impl.ServerOptions(tp), grpc.ChainUnaryInterceptor(sm.Unary(), gov.Limited(), resilience.RateLimit(limits, resilience.ClientKey)), grpc.ChainStreamInterceptor(sm.Stream()))
+		inv := &shop.Inventory{DB: p.o.impl.TraceDB(tp, db), Log: p.log.With("service", p.name("inventory"))}
 		addr := p.o.grpcAddr
 		if p.o.role == "all" {
 			addr = "127.0.0.1:0"
@@ -267,7 +268,7 @@ func (p *shopProcess) run(ctx context.Context) (err error) {
 			return err
 		}
 		orders := &shop.Orders{Inventory: ordersv1.NewInventoryServiceClient(conn), Log: p.log.With("service", p.name("orders"))}
-		opts := append(p.o.impl.serverOptions(tp), grpc.ChainUnaryInterceptor(sm.Unary()), grpc.ChainStreamInterceptor(sm.Stream()))
+		opts := append(p.o.impl.ServerOptions(tp), grpc.ChainUnaryInterceptor(sm.Unary()), grpc.ChainStreamInterceptor(sm.Stream()))
 		addr := p.o.grpcAddr
 		if p.o.role == "all" {
 			addr = "127.0.0.1:0"
@@ -286,7 +287,7 @@ func (p *shopProcess) run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		gw := p.o.impl.traceHTTP(tp, &shop.Gateway{Orders: ordersv1.NewOrderServiceClient(conn), Log: p.log.With("service", p.name("gateway"))})
+		gw := p.o.impl.TraceHTTP(tp, &shop.Gateway{Orders: ordersv1.NewOrderServiceClient(conn), Log: p.log.With("service", p.name("gateway"))})
 		httpAddr, err := serveHTTP("gateway", p.o.httpAddr, gw)
 		if err != nil {
 			return err

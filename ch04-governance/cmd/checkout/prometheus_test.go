@@ -161,9 +161,8 @@ func (p *promAPI) exemplars(t *testing.T, q string) []promExemplars {
 }
 
 // startPrometheus runs Prometheus scraping targets every 500ms, with its
-// data in a temporary directory, on a free loopback port. Another process
-// can take the port between choosing and binding it; then it tries again
-// on another.
+// data in a temporary directory, on a free loopback port (labkit tries
+// another when a process took it first).
 func startPrometheus(t *testing.T, bin string, targets []string) *promAPI {
 	t.Helper()
 	dir := t.TempDir()
@@ -176,61 +175,30 @@ func startPrometheus(t *testing.T, bin string, targets []string) *promAPI {
 	if err := os.WriteFile(cfg, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for attempt := 1; ; attempt++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", labkit.FreePort(t))
-		base := "http://" + addr
-		ready := func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/-/ready", nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return err
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("/-/ready: %s", resp.Status)
-			}
-			return nil
-		}
-		rt := &retryTB{TB: t}
-		d, ok := rt.try(func() *labkit.Daemon {
-			return labkit.StartDaemon(rt, ready, bin,
-				"--config.file="+cfg,
-				"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprint("data", attempt)),
-				"--web.listen-address="+addr,
+	d, ports := labkit.StartDaemonOnPorts(t, 1, func(ports []int) labkit.DaemonSpec {
+		base := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+		return labkit.DaemonSpec{
+			Path: bin,
+			Args: []string{
+				"--config.file=" + cfg,
+				"--storage.tsdb.path=" + filepath.Join(t.TempDir(), "data"),
+				"--web.listen-address=" + strings.TrimPrefix(base, "http://"),
 				"--enable-feature=exemplar-storage",
-				"--log.level=warn")
-		})
-		if ok {
-			return &promAPI{base: base, daemon: d}
+				"--log.level=warn",
+			},
+			Ready: func(ctx context.Context) error {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/-/ready", nil)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return err
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					return fmt.Errorf("/-/ready: %s", resp.Status)
+				}
+				return nil
+			},
 		}
-		if attempt == 3 || !strings.Contains(rt.msg, "address already in use") {
-			t.Fatal(rt.msg)
-		}
-		t.Logf("port %s was taken before Prometheus bound it; trying another", addr)
-	}
-}
-
-// retryTB lets a test survive one StartDaemon failure: its Fatalf stops
-// the attempt instead of the test. Cleanups still go to the real test.
-type retryTB struct {
-	testing.TB
-	msg string
-}
-
-func (r *retryTB) Helper() {}
-func (r *retryTB) Fatalf(format string, args ...any) {
-	r.msg = fmt.Sprintf(format, args...)
-	panic(r)
-}
-
-func (r *retryTB) try(f func() *labkit.Daemon) (d *labkit.Daemon, ok bool) {
-	defer func() {
-		if p := recover(); p != nil {
-			if p != r {
-				panic(p)
-			}
-			ok = false
-		}
-	}()
-	return f(), true
+	})
+	return &promAPI{base: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), daemon: d}
 }

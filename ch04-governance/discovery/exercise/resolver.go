@@ -1,0 +1,176 @@
+package exercise
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/grpclog"
+	"google.golang.org/grpc/resolver"
+
+	"github.com/grpclabs/labs/ch04-governance/registry"
+	"github.com/grpclabs/labs/scripts/labkit"
+)
+
+// Scheme is the resolver's target scheme: dial "etcd:///greeter".
+const Scheme = "etcd"
+
+// ListTimeout bounds one listing of a service's prefix. A client's call
+// to an unreachable etcd waits for a connection; after ListTimeout the
+// resolver reports the error and tries again.
+var ListTimeout = 2 * time.Second
+
+var logger = grpclog.Component("etcd-resolver")
+
+// NewResolverBuilder returns a gRPC resolver that finds a service's
+// instances in etcd through cli. Register it per connection with
+// grpc.WithResolvers(NewResolverBuilder(cli)) and dial "etcd:///<service>".
+func NewResolverBuilder(cli *clientv3.Client) resolver.Builder { return builder{cli: cli} }
+
+type builder struct{ cli *clientv3.Client }
+
+func (builder) Scheme() string { return Scheme }
+
+// Build checks the target and starts watching; it never waits for etcd.
+func (b builder) Build(target resolver.Target, cc resolver.ClientConn, _ resolver.BuildOptions) (resolver.Resolver, error) {
+	service := strings.TrimPrefix(target.Endpoint(), "/")
+	if service == "" || strings.Contains(service, "/") {
+		return nil, fmt.Errorf("etcd resolver: target %q names no service: dial %s:///<service>", target.URL.String(), Scheme)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &etcdResolver{
+		cli:    b.cli,
+		cc:     cc,
+		prefix: registry.Prefix(service),
+		cancel: cancel,
+		done:   make(chan struct{}),
+	}
+	go r.run(ctx)
+	return r, nil
+}
+
+// etcdResolver keeps one service's instances in sync with etcd.
+type etcdResolver struct {
+	cli    *clientv3.Client
+	cc     resolver.ClientConn
+	prefix string
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	// Only run's goroutine touches these.
+	instances map[string]registry.Instance // etcd key → instance: the last good set
+	pushed    resolver.State
+}
+
+// run lists, watches, and starts over when the watch ends, until Close.
+func (r *etcdResolver) run(ctx context.Context) {
+	defer close(r.done)
+	for attempt := 0; ; attempt++ {
+		rev, err := r.list(ctx)
+		if err == nil {
+			attempt = 0
+			err = r.watch(ctx, rev)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if !r.retry(ctx, err, attempt) {
+			return
+		}
+	}
+}
+
+// list reads every instance under the prefix, replaces the set and
+// pushes it, and returns the revision it read at. On error the last good
+// set stays: stale beats empty while etcd is unreachable.
+func (r *etcdResolver) list(ctx context.Context) (int64, error) {
+	// Step 3: Get everything under r.prefix (clientv3.WithPrefix), bounded
+	// by ListTimeout; on error return it and change nothing. Otherwise
+	// start r.instances afresh, apply every key, push, and return the
+	// revision of the response header.
+	return 0, labkit.TODO("etcdResolver.list")
+}
+
+// watch applies every change after rev and pushes the new set, until the
+// watch ends; it says why. WithRev(rev+1) makes the watch start exactly
+// after what list saw, even on a member that lags behind the one that
+// answered the list. WithRequireLeader ends the watch when its member
+// loses the leader, instead of waiting silently for a leader that may be
+// gone for good.
+func (r *etcdResolver) watch(ctx context.Context, rev int64) error {
+	// Step 3: Watch r.prefix from rev+1 (WithPrefix, WithRev), apply each
+	// event and push after each response, until the channel closes.
+	// Step 4: return wr.Err() as soon as a response carries one (a
+	// compaction, a lost leader), and watch with
+	// clientv3.WithRequireLeader(ctx).
+	return labkit.TODO("etcdResolver.watch")
+}
+
+// apply records one put or delete. A value that is not a valid
+// registration is logged and dropped: whoever wrote it, it names no
+// instance a client could call.
+func (r *etcdResolver) apply(typ mvccpb.Event_EventType, kv *mvccpb.KeyValue) {
+	key := string(kv.Key)
+	if typ == mvccpb.DELETE {
+		delete(r.instances, key)
+		return
+	}
+	inst, err := registry.DecodeEtcd(kv.Key, kv.Value)
+	if err != nil {
+		logger.Warningf("skipping %v", err)
+		delete(r.instances, key)
+		return
+	}
+	r.instances[key] = inst
+}
+
+// push sends the set to gRPC unless it is what was sent last.
+func (r *etcdResolver) push() {
+	s := registry.State(slices.Collect(maps.Values(r.instances)))
+	if statesEqual(s, r.pushed) && r.pushed.Endpoints != nil {
+		return
+	}
+	r.pushed = s
+	// An error asks for a re-resolve; a watch already delivers every change.
+	_ = r.cc.UpdateState(s)
+}
+
+func statesEqual(a, b resolver.State) bool {
+	return slices.EqualFunc(a.Endpoints, b.Endpoints, func(x, y resolver.Endpoint) bool {
+		ix, _ := registry.FromEndpoint(x)
+		iy, _ := registry.FromEndpoint(y)
+		return ix == iy
+	})
+}
+
+// retry decides what happens after list or watch failed: report the
+// error to gRPC (the balancer keeps the last good set; a channel that never
+// had one fails its calls with it, instead of letting them hang), wait
+// with exponential backoff, and start over. A compaction is no failure:
+// the revision the watch needed is gone, so the resolver lists again at
+// once.
+func (r *etcdResolver) retry(ctx context.Context, err error, attempt int) bool {
+	// Step 4: a compaction (rpctypes.ErrCompacted) means list again now;
+	// anything else: report it with r.cc.ReportError, wait with a backoff
+	// that grows with attempt (or until ctx ends), then go again.
+	if !labkit.IsTODO(err) { // a TODO from list or watch comes first
+		err = labkit.TODO("etcdResolver.retry")
+	}
+	r.cc.ReportError(err)
+	return false
+}
+
+// ResolveNow is a hint that a connection failed; the watch already keeps
+// the set current, so there is nothing to do.
+func (*etcdResolver) ResolveNow(resolver.ResolveNowOptions) {}
+
+// Close stops the watch and waits for the goroutine to end.
+func (r *etcdResolver) Close() {
+	r.cancel()
+	<-r.done
+}

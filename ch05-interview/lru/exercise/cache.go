@@ -1,0 +1,79 @@
+// Package exercise is your copy of the lru drill: an LRU cache with an
+// expiry time, safe for concurrent use, every operation O(1), and a
+// sharded variant. See ../README.md for the steps.
+package exercise
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/grpclabs/labs/ch05-interview/lru/counted"
+	"github.com/grpclabs/labs/scripts/labkit"
+)
+
+// Cache holds up to capacity entries. When it is full, a Put of a new key
+// evicts the least recently used entry; with a TTL, an entry also expires
+// ttl after its last Put (reads do not extend it).
+//
+// Build it from the counted map and lists (the suite counts their steps
+// to check that every operation is O(1)): items finds an entry by key,
+// recency orders the entries by use (most recent at the front), and
+// writes orders them by their last Put (oldest at the front) for step 2.
+type Cache[K comparable, V any] struct {
+	mu       sync.Mutex
+	capacity int
+	ttl      time.Duration
+	items    *counted.Map[K, *entry[K, V]]
+	recency  *counted.List[*entry[K, V]]
+	writes   *counted.List[*entry[K, V]]
+}
+
+// entry is one cached value and its place in both lists.
+type entry[K comparable, V any] struct {
+	key     K
+	value   V
+	expires time.Time
+	recency *counted.Element[*entry[K, V]]
+	write   *counted.Element[*entry[K, V]]
+}
+
+// New returns an empty cache of capacity entries (at least 1) whose
+// entries expire ttl after they are written (0: never), counting its
+// steps on steps (nil: not counted): counted.NewMap and counted.NewList.
+//
+// Step 1 (a TTL: step 2).
+func New[K comparable, V any](capacity int, ttl time.Duration, steps *counted.Counter) (*Cache[K, V], error) {
+	if capacity < 1 {
+		return nil, errors.New("lru: capacity must be at least 1")
+	}
+	if ttl != 0 {
+		return nil, labkit.TODO("expiry (New with a TTL)") // step 2: remove once Get, Put, Delete and Len honour c.ttl
+	}
+	return nil, labkit.TODO("New") // step 1
+}
+
+// Get returns key's value and marks it the most recently used.
+//
+// Step 1.
+func (c *Cache[K, V]) Get(key K) (V, bool) {
+	var zero V
+	return zero, false
+}
+
+// Put stores value under key as the most recently used entry. A new key
+// that finds the cache full first evicts the least recently used entry.
+//
+// Step 1.
+func (c *Cache[K, V]) Put(key K, value V) {}
+
+// Delete removes key and reports whether it was there (and, with a TTL,
+// not expired).
+//
+// Step 1.
+func (c *Cache[K, V]) Delete(key K) bool { return false }
+
+// Len is the number of entries (that have not expired).
+//
+// Step 1.
+func (c *Cache[K, V]) Len() int { return 0 }
