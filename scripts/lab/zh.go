@@ -195,4 +195,17 @@ var zh = map[string]string{
 	"again: %s\n":                                                      "再来一次：%s\n",
 	"drill running: %s of %d min":                                      "限时练习进行中：已用 %s / %d 分钟",
 	"drill best %s of %d min":                                          "限时练习最好成绩 %s / %d 分钟",
+
+	// the room view (room.go)
+	"a workshop's room view: serve it (instructor), join it (attendee)":                             "工作坊的教室视图（room view）：讲师用 serve 开启，学员用 join 加入",
+	"room: which? %s (e.g. `room serve` for the instructor, `room join ADDR CODE` for an attendee)": "room：要哪个子命令？%s（例如讲师用 `room serve`，学员用 `room join ADDR CODE`）",
+	"%s\nsubcommands: %s": "%s\n子命令：%s",
+	"Serve the room view: a page to project, showing live which step of the\ncurrent lab each attendee is on, who is stuck and the most common\nfailing test. It prints the page's address and a join code for the\nattendees. Loopback by default; -addr 0.0.0.0:7077 serves the room's\nnetwork. Attendees are kept in memory only. Ctrl-C stops it.": "开启教室视图：一个用来投屏的页面，实时显示每位学员做到当前实验的第几步、\n谁卡住了，以及最常失败的测试。它会打印页面地址和给学员的加入码（join code）。\n默认只监听本机回环地址；-addr 0.0.0.0:7077 则对整个教室的网络开放。\n学员信息只保存在内存里。按 Ctrl-C 停止。",
+	"room serve -code: %v":            "room serve -code：%v",
+	"room serve -max: want 1 or more": "room serve -max：至少要是 1",
+	"Join the instructor's room: from now on each check, watch and drill sends\nyour name, the lab and each step's status (done, to do, failing) and the\nfailing test's name to it. Nothing else leaves your machine: no code, no\ntest output, no file names. 'room leave' stops it.": "加入讲师的教室：此后每次 check、watch 和 drill 都会把你的名字、实验、\n每个步骤的状态（已完成、待完成、失败）以及失败测试的名字发给它。\n除此之外什么都不会离开你的电脑：没有代码、没有测试输出、没有文件名。\n用 'room leave' 停止上报。",
+	"room join: want ADDR CODE, as the instructor's room serve printed them": "room join：需要 ADDR CODE 两个参数，照讲师的 room serve 打印出来的填写",
+	"room join: %v": "room join：%v",
+	"Leave the room: stop reporting, and ask the room to forget you.":            "离开教室：停止上报，并请教室把你的记录删掉。",
+	"Say whether this checkout reports to a room, and how the last report went.": "显示这份代码是否在向某个教室上报，以及上一次上报的结果。",
 }
