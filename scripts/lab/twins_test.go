@@ -79,3 +79,28 @@ func TestChineseGuide(t *testing.T) {
 		t.Errorf("hints %+v", g.Hints)
 	}
 }
+
+// The course's own Chinese guides are in step with their English twins:
+// verify's phase, runnable alone while translating
+// (go test ./scripts/lab -run CourseTwins).
+func TestCourseTwins(t *testing.T) {
+	root := filepath.Join("..", "..")
+	files, err := twins(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		zh, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		en, err := os.ReadFile(filepath.Join(root, filepath.Dir(filepath.FromSlash(f)), "README.md"))
+		if err != nil {
+			t.Errorf("%s has no English twin README.md beside it", f)
+			continue
+		}
+		if p := twinProblems(string(en), string(zh)); len(p) > 0 {
+			t.Errorf("%s has drifted from README.md:\n  %s", f, strings.Join(p, "\n  "))
+		}
+	}
+}
