@@ -13,7 +13,7 @@ import (
 
 // Question is one predict-the-output question.
 type Question struct {
-	ID   string // "slices/append-shares": a heading in answers.txt
+	ID   string // "slices/append-shares": a heading in answers.go
 	Step int    // the README step it belongs to
 	Run  func(w io.Writer)
 	// Show names the declarations the README prints for it, in order.

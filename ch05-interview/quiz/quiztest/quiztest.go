@@ -1,6 +1,6 @@
 // Package quiztest is the quiz drill's suite. The exercise and the
 // solution both run it through their one-screen *_test.go files, handing
-// it the text of their answers.txt.
+// it their Answers: every step's answers as one text.
 //
 // Every question's program is compiled into the test binary and run: the
 // answer is compared with what Go actually prints, never with a string
@@ -43,7 +43,7 @@ func TestChannels(t *testing.T, answers string) { testStep(t, 6, answers) }
 func testStep(t *testing.T, step int, text string) {
 	answers, err := Parse(text)
 	if err != nil {
-		t.Fatalf("answers.txt: %v", err)
+		t.Fatalf("answers.go: %v", err)
 	}
 	st := labkit.Step{Lab: lab, N: step}
 	for _, q := range questions.All {
@@ -53,7 +53,7 @@ func testStep(t *testing.T, step int, text string) {
 		t.Run(strings.ReplaceAll(q.ID, "/", "_"), func(t *testing.T) {
 			answer := answers[q.ID]
 			if answer == "" {
-				st.Check(t, labkit.TODO(fmt.Sprintf("your answer to %s in answers.txt", q.ID)))
+				st.Check(t, labkit.TODO(fmt.Sprintf("your answer to %s in answers.go", q.ID)))
 			}
 			check(t, q, answer)
 		})
