@@ -42,18 +42,23 @@ type entry[K comparable, V any] struct {
 // entries expire ttl after they are written (0: never), counting its
 // steps on steps (nil: not counted): counted.NewMap and counted.NewList.
 //
-// Step 1 (a TTL: step 2).
+// Step 1 (checkTTL is step 2's).
 func New[K comparable, V any](capacity int, ttl time.Duration, steps *counted.Counter) (*Cache[K, V], error) {
 	if capacity < 1 {
 		return nil, errors.New("lru: capacity must be at least 1")
 	}
-	if ttl != 0 {
-		return nil, labkit.TODO("expiry (New with a TTL)") // step 2: remove once Get, Put, Delete and Len honour c.ttl
+	if err := checkTTL(ttl); err != nil {
+		return nil, err
 	}
 	return nil, labkit.TODO("New") // step 1
 }
 
-// Get returns key's value and marks it the most recently used.
+// Get, Put, Delete and Len read the clock with c.now(), and ask
+// c.expired, c.expiry and c.purge about expiry: those are step 2's, and
+// their stand-ins below are right for a cache without a TTL.
+
+// Get returns key's value and marks it the most recently used (an
+// expired entry misses, and goes).
 //
 // Step 1.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
@@ -77,3 +82,34 @@ func (c *Cache[K, V]) Delete(key K) bool { return false }
 //
 // Step 1.
 func (c *Cache[K, V]) Len() int { return 0 }
+
+// checkTTL refuses a negative ttl. The stand-in refuses every TTL until
+// the four below honour it.
+//
+// Step 2.
+func checkTTL(ttl time.Duration) error {
+	if ttl == 0 {
+		return nil
+	}
+	return labkit.TODO("checkTTL")
+}
+
+// now is the time expiry is measured against (time.Now() with a TTL).
+//
+// Step 2.
+func (c *Cache[K, V]) now() time.Time { return time.Time{} }
+
+// expiry is when an entry written at now expires.
+//
+// Step 2.
+func (c *Cache[K, V]) expiry(now time.Time) time.Time { return time.Time{} }
+
+// expired: an entry lives while now is before its expiry time.
+//
+// Step 2.
+func (c *Cache[K, V]) expired(e *entry[K, V], now time.Time) bool { return false }
+
+// purge drops the expired entries from the front of c.writes.
+//
+// Step 2.
+func (c *Cache[K, V]) purge(now time.Time) {}

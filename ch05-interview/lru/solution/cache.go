@@ -45,8 +45,8 @@ func New[K comparable, V any](capacity int, ttl time.Duration, steps *counted.Co
 	if capacity < 1 {
 		return nil, errors.New("lru: capacity must be at least 1")
 	}
-	if ttl < 0 {
-		return nil, errors.New("lru: ttl must not be negative")
+	if err := checkTTL(ttl); err != nil {
+		return nil, err
 	}
 	return &Cache[K, V]{
 		capacity: capacity,
@@ -113,6 +113,14 @@ func (c *Cache[K, V]) Len() int {
 	defer c.mu.Unlock()
 	c.purge(c.now())
 	return c.items.Len()
+}
+
+// checkTTL refuses a negative ttl.
+func checkTTL(ttl time.Duration) error {
+	if ttl < 0 {
+		return errors.New("lru: ttl must not be negative")
+	}
+	return nil
 }
 
 // now reads the clock only when entries expire: on a virtual machine a
