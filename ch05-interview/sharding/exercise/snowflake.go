@@ -62,17 +62,28 @@ func (s *Snowflake) millis() int64 { return s.clock.Now().Sub(Epoch).Millisecond
 // start again at 0; in a later millisecond, sequence 0. Times before
 // Epoch or past its 41 bits are an error.
 //
-// Step 3 (the clock going backwards: step 4).
+// Step 3 (the clock going backwards is step 4's backwards).
 func (s *Snowflake) NextID() (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.millis()
 	if now < s.last {
-		// Step 4: within MaxBackwards, sleep until s.last and go on; beyond
-		// it, return an error wrapping ErrClockBackwards, without sleeping.
-		return 0, labkit.TODO("Snowflake.NextID when the clock goes backwards")
+		var err error
+		if now, err = s.backwards(now); err != nil {
+			return 0, err
+		}
 	}
 	return 0, labkit.TODO("Snowflake.NextID")
+}
+
+// backwards handles a clock that reads now, before the last id's
+// millisecond (s.mu is held): within MaxBackwards, sleep until s.last and
+// go on with the time then; beyond it, return an error wrapping
+// ErrClockBackwards, without sleeping.
+//
+// Step 4.
+func (s *Snowflake) backwards(now int64) (int64, error) {
+	return 0, labkit.TODO("Snowflake.backwards")
 }
 
 // Decompose splits an id into its time, worker and sequence.

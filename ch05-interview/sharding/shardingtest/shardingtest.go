@@ -23,7 +23,7 @@ var (
 	step1 = labkit.Step{Lab: lab, N: 1, What: "NewModulo and NewRange"}
 	step2 = labkit.Step{Lab: lab, N: 2, What: "NewRing"}
 	step3 = labkit.Step{Lab: lab, N: 3, What: "Snowflake.NextID"}
-	step4 = labkit.Step{Lab: lab, N: 4, What: "Snowflake.NextID when the clock goes backwards"}
+	step4 = labkit.Step{Lab: lab, N: 4, What: "Snowflake.backwards"}
 )
 
 // Placement maps a shard key to a shard.

@@ -63,14 +63,9 @@ func (s *Snowflake) NextID() (int64, error) {
 	defer s.mu.Unlock()
 	now := s.millis()
 	if now < s.last {
-		behind := time.Duration(s.last-now) * time.Millisecond
-		if behind > MaxBackwards {
-			return 0, fmt.Errorf("%w by %v (the last id is from %v)", ErrClockBackwards, behind, Epoch.Add(time.Duration(s.last)*time.Millisecond))
-		}
-		s.clock.Sleep(behind) // a small step back: wait until the last id's millisecond
-		now = s.millis()
-		if now < s.last {
-			return 0, fmt.Errorf("%w: still %v behind after waiting", ErrClockBackwards, time.Duration(s.last-now)*time.Millisecond)
+		var err error
+		if now, err = s.backwards(now); err != nil {
+			return 0, err
 		}
 	}
 	if now < 0 || now >= 1<<timeBits {
@@ -91,6 +86,21 @@ func (s *Snowflake) NextID() (int64, error) {
 	}
 	s.last = now
 	return now<<(workerBits+seqBits) | s.worker<<seqBits | s.seq, nil
+}
+
+// backwards handles a clock that reads now, before the last id's
+// millisecond: it returns the time to go on with, or an error.
+func (s *Snowflake) backwards(now int64) (int64, error) {
+	behind := time.Duration(s.last-now) * time.Millisecond
+	if behind > MaxBackwards {
+		return 0, fmt.Errorf("%w by %v (the last id is from %v)", ErrClockBackwards, behind, Epoch.Add(time.Duration(s.last)*time.Millisecond))
+	}
+	s.clock.Sleep(behind) // a small step back: wait until the last id's millisecond
+	now = s.millis()
+	if now < s.last {
+		return 0, fmt.Errorf("%w: still %v behind after waiting", ErrClockBackwards, time.Duration(s.last-now)*time.Millisecond)
+	}
+	return now, nil
 }
 
 // Decompose splits an id into its time, worker and sequence.
