@@ -56,15 +56,14 @@ func (t *Tree) Get(key uint64) (uint64, bool, error) {
 	return 0, false, labkit.TODO("Tree.Get")
 }
 
-// Put inserts key, or replaces its value. Step 2: find the leaf, insert
-// in order (slices.Insert), Write the page. When the leaf then holds more
-// than leafCap entries, call splitLeaf; the separator it returns goes
-// into the parent, which may overflow in turn (splitInternal). When the
-// root splits, a new root with one key and two children makes the tree
-// one level taller. A recursive put(id, key, value) that returns "I
+// Put inserts key, or replaces its value: find the leaf, insert in order
+// (slices.Insert), Write the page. When the leaf then holds more than
+// leafCap entries, call splitLeaf; the separator it returns goes into the
+// parent, which may overflow in turn (splitInternal). When the root
+// splits, call grow. A recursive put(id, key, value) that returns "I
 // split: here is the separator and my new right sibling" keeps this short.
 //
-// Steps 2 and 3.
+// Step 2 (splitLeaf, splitInternal and grow are step 3's).
 func (t *Tree) Put(key, value uint64) error {
 	return labkit.TODO("Tree.Put")
 }
@@ -86,6 +85,15 @@ func (t *Tree) splitLeaf(id page.ID, p *page.Page) (uint64, page.ID, error) {
 // Step 3.
 func (t *Tree) splitInternal(id page.ID, p *page.Page) (uint64, page.ID, error) {
 	return 0, page.Nil, labkit.TODO("Tree.splitInternal")
+}
+
+// grow puts a new root above the old one, which split into itself and
+// right around sep: a new root with one key and two children makes the
+// tree one level taller.
+//
+// Step 3.
+func (t *Tree) grow(sep uint64, right page.ID) error {
+	return labkit.TODO("Tree.grow")
 }
 
 // Range calls yield for every key in [lo, hi] in order, until yield

@@ -71,13 +71,17 @@ func (t *Tree) Get(key uint64) (uint64, bool, error) {
 // tree one level taller.
 func (t *Tree) Put(key, value uint64) error {
 	sep, right, err := t.put(t.root, key, value)
-	if err != nil {
+	if err != nil || right == page.Nil {
 		return err
 	}
-	if right != page.Nil {
-		t.root = t.d.Alloc(&page.Page{Keys: []uint64{sep}, Children: []page.ID{t.root, right}})
-		t.height++
-	}
+	return t.grow(sep, right)
+}
+
+// grow puts a new root above the old one, which split into itself and
+// right around sep: the tree is one level taller.
+func (t *Tree) grow(sep uint64, right page.ID) error {
+	t.root = t.d.Alloc(&page.Page{Keys: []uint64{sep}, Children: []page.ID{t.root, right}})
+	t.height++
 	return nil
 }
 
