@@ -151,20 +151,28 @@ func Visible(view isolation.ReadView, trx isolation.TrxID) bool {
 // newest version to the first one Visible to tx's read view (none: the
 // row does not exist for this reader).
 //
-// Step 2 (step 5 for SERIALIZABLE).
+// Step 2 (SERIALIZABLE is step 5's lockingGet).
 func (tx *Tx) Get(id int) (int, bool, error) {
-	if tx.level == isolation.Serializable {
-		return 0, false, labkit.TODO("Tx.Get at SERIALIZABLE") // step 5
+	s := tx.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tx.done {
+		return 0, false, isolation.ErrDone
 	}
-	return 0, false, labkit.TODO("Tx.Get") // step 2
+	if tx.level == isolation.Serializable {
+		return tx.lockingGet(id)
+	}
+	return 0, false, labkit.TODO("Tx.Get")
 }
 
 // Update is UPDATE ... WHERE id = ?: it changes the newest version (a
 // current read), pushing a new version whose undo pointer keeps the old
 // one, and logs the change in tx.undo. It reports false if there is no
-// such row.
+// such row. Before it writes, it calls tx.lockRow(id) (step 4's; the
+// stand-in takes no lock), and then finds no row if an insert it waited
+// for was rolled back.
 //
-// Step 2; step 4 adds the lock.
+// Step 2.
 func (tx *Tx) Update(id, value int) (bool, error) {
 	return false, labkit.TODO("Tx.Update")
 }
@@ -183,9 +191,9 @@ func (tx *Tx) Commit() error {
 
 // Rollback undoes tx.undo, newest change first: an update restores the
 // row's previous version from its undo pointer, an insert removes the row
-// (and its key from s.keys). Then it ends the transaction.
+// (step 3's tx.removeInserted). Then it ends the transaction.
 //
-// Step 2 (inserts: step 3).
+// Step 2.
 func (tx *Tx) Rollback() error {
 	return labkit.TODO("Tx.Rollback")
 }
@@ -193,25 +201,39 @@ func (tx *Tx) Rollback() error {
 // Scan is a plain SELECT of the rows with lo <= id <= hi, in id order,
 // read like Get reads one row.
 //
-// Step 3 (step 5 for SERIALIZABLE).
+// Step 3 (SERIALIZABLE is step 5's lockingScan).
 func (tx *Tx) Scan(lo, hi int) ([]isolation.Row, error) {
-	if tx.level == isolation.Serializable {
-		return nil, labkit.TODO("Tx.Scan at SERIALIZABLE") // step 5
+	s := tx.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tx.done {
+		return nil, isolation.ErrDone
 	}
-	return nil, labkit.TODO("Tx.Scan") // step 3
+	if tx.level == isolation.Serializable {
+		return tx.lockingScan(lo, hi)
+	}
+	return nil, labkit.TODO("Tx.Scan")
 }
 
 // Insert adds a row: isolation.ErrDuplicate if the id exists (in the
 // newest data, whatever tx's snapshot shows). The new row's version is
-// tx's, with no undo; log the insert in tx.undo.
+// tx's, with no undo; log the insert in tx.undo. Between the duplicate
+// check and the insert, tx.lockInsert(id) may wait, or fail (step 4's;
+// the stand-in lets every insert go ahead).
 //
-// Step 3; step 4 adds the wait and the lock.
+// Step 3.
 func (tx *Tx) Insert(id, value int) error {
 	if id == supremum {
 		return errors.New("id out of range")
 	}
 	return labkit.TODO("Tx.Insert")
 }
+
+// removeInserted takes back a row tx inserted, for Rollback: the row and
+// its key in s.keys.
+//
+// Step 3. The caller holds s.mu.
+func (tx *Tx) removeInserted(id int) {}
 
 // ScanForUpdate is SELECT ... FOR UPDATE: a current read under exclusive
 // locks, done by lockRange.
@@ -248,6 +270,36 @@ func (tx *Tx) conflicts(key int, m lockMode) bool {
 // Step 4.
 func (tx *Tx) gapLocked(key int) bool {
 	return false
+}
+
+// lockRow is Update's exclusive record lock: wait while another
+// transaction's lock on the row conflicts (acquire does it).
+//
+// Step 4. The caller holds s.mu.
+func (tx *Tx) lockRow(id int) {}
+
+// lockInsert waits while another transaction locks the gap id falls into
+// (gapLocked on s.nextKey(id); the insert intention lock), and returns
+// isolation.ErrDuplicate if the row appeared meanwhile; then it grants tx
+// an exclusive lock on the new row, held until tx ends.
+//
+// Step 4. The caller holds s.mu.
+func (tx *Tx) lockInsert(id int) error { return nil }
+
+// lockingGet is Get at SERIALIZABLE, where InnoDB makes every plain
+// SELECT a locking read: a shared record lock on the row, or a shared
+// gap lock where it would be (acquire), then the newest version.
+//
+// Step 5. The caller holds s.mu.
+func (tx *Tx) lockingGet(id int) (int, bool, error) {
+	return 0, false, labkit.TODO("Tx.lockingGet")
+}
+
+// lockingScan is Scan at SERIALIZABLE: lockRange in shared mode.
+//
+// Step 5. The caller holds s.mu.
+func (tx *Tx) lockingScan(lo, hi int) ([]isolation.Row, error) {
+	return nil, labkit.TODO("Tx.lockingScan")
 }
 
 // acquire waits until no other transaction's lock conflicts with a lock

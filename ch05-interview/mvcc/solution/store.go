@@ -190,21 +190,12 @@ func (tx *Tx) Get(id int) (int, bool, error) {
 	if tx.done {
 		return 0, false, isolation.ErrDone
 	}
-	switch tx.level {
-	case isolation.ReadUncommitted:
+	if tx.level == isolation.Serializable {
+		return tx.lockingGet(id)
+	}
+	if tx.level == isolation.ReadUncommitted {
 		if v := s.rows[id]; v != nil {
 			return v.value, true, nil // the newest version, committed or not
-		}
-		return 0, false, nil
-	case isolation.Serializable:
-		// A locking read: a shared lock on the row, or on the gap where it would be.
-		if _, ok := s.rows[id]; ok {
-			tx.acquire(id, shared, true, false)
-		} else {
-			tx.acquire(s.nextKey(id), shared, false, true)
-		}
-		if v := s.rows[id]; v != nil {
-			return v.value, true, nil
 		}
 		return 0, false, nil
 	}
@@ -223,15 +214,15 @@ func (tx *Tx) Scan(lo, hi int) ([]isolation.Row, error) {
 	if tx.done {
 		return nil, isolation.ErrDone
 	}
-	switch tx.level {
-	case isolation.ReadUncommitted:
+	if tx.level == isolation.Serializable {
+		return tx.lockingScan(lo, hi)
+	}
+	if tx.level == isolation.ReadUncommitted {
 		var out []isolation.Row
 		for _, id := range s.keysIn(lo, hi) {
 			out = append(out, isolation.Row{ID: id, Value: s.rows[id].value})
 		}
 		return out, nil
-	case isolation.Serializable:
-		return tx.lockRange(lo, hi, shared), nil
 	}
 	view, _ := tx.readView()
 	var out []isolation.Row
@@ -241,6 +232,28 @@ func (tx *Tx) Scan(lo, hi int) ([]isolation.Row, error) {
 		}
 	}
 	return out, nil
+}
+
+// lockingGet is Get at SERIALIZABLE, where InnoDB makes every plain
+// SELECT a locking read: a shared lock on the row, or on the gap where it
+// would be, then the newest version. The caller holds s.mu.
+func (tx *Tx) lockingGet(id int) (int, bool, error) {
+	s := tx.s
+	if _, ok := s.rows[id]; ok {
+		tx.acquire(id, shared, true, false)
+	} else {
+		tx.acquire(s.nextKey(id), shared, false, true)
+	}
+	if v := s.rows[id]; v != nil {
+		return v.value, true, nil
+	}
+	return 0, false, nil
+}
+
+// lockingScan is Scan at SERIALIZABLE: a current read under shared
+// locks. The caller holds s.mu.
+func (tx *Tx) lockingScan(lo, hi int) ([]isolation.Row, error) {
+	return tx.lockRange(lo, hi, shared), nil
 }
 
 // ScanForUpdate is SELECT ... FOR UPDATE: a current read under exclusive
@@ -299,7 +312,7 @@ func (tx *Tx) Update(id, value int) (bool, error) {
 	if _, ok := s.rows[id]; !ok {
 		return false, nil
 	}
-	tx.acquire(id, exclusive, true, false)
+	tx.lockRow(id)
 	head := s.rows[id]
 	if head == nil {
 		return false, nil // an uncommitted insert we waited for was rolled back
@@ -309,8 +322,7 @@ func (tx *Tx) Update(id, value int) (bool, error) {
 	return true, nil
 }
 
-// Insert adds a row. It first waits while another transaction holds a
-// lock on the gap the new key falls into (the insert intention lock).
+// Insert adds a row, once lockInsert lets it.
 func (tx *Tx) Insert(id, value int) error {
 	s := tx.s
 	s.mu.Lock()
@@ -321,20 +333,35 @@ func (tx *Tx) Insert(id, value int) error {
 	if id == supremum {
 		return errors.New("id out of range")
 	}
-	for {
-		if _, ok := s.rows[id]; ok {
-			return isolation.ErrDuplicate
-		}
-		if !tx.gapLocked(s.nextKey(id)) {
-			break
-		}
-		tx.wait()
+	if _, ok := s.rows[id]; ok {
+		return isolation.ErrDuplicate
+	}
+	if err := tx.lockInsert(id); err != nil {
+		return err
 	}
 	i, _ := slices.BinarySearch(s.keys, id)
 	s.keys = slices.Insert(s.keys, i, id)
 	s.rows[id] = &version{value: value, trx: tx.id}
-	tx.grant(id, exclusive, true, false) // the new row is ours until we end
 	tx.undo = append(tx.undo, change{id: id, inserted: true})
+	return nil
+}
+
+// lockRow is Update's exclusive record lock: it waits while another
+// transaction's lock on the row conflicts.
+func (tx *Tx) lockRow(id int) { tx.acquire(id, exclusive, true, false) }
+
+// lockInsert waits while another transaction holds a lock on the gap id
+// falls into (the insert intention lock), and fails if the row appeared
+// meanwhile; then the new row is tx's, under an exclusive lock, until it
+// ends.
+func (tx *Tx) lockInsert(id int) error {
+	for tx.gapLocked(tx.s.nextKey(id)) {
+		tx.wait()
+		if _, ok := tx.s.rows[id]; ok {
+			return isolation.ErrDuplicate
+		}
+	}
+	tx.grant(id, exclusive, true, false)
 	return nil
 }
 
@@ -362,15 +389,21 @@ func (tx *Tx) Rollback() error {
 	}
 	for _, c := range slices.Backward(tx.undo) {
 		if c.inserted {
-			delete(s.rows, c.id)
-			i, _ := slices.BinarySearch(s.keys, c.id)
-			s.keys = slices.Delete(s.keys, i, i+1)
+			tx.removeInserted(c.id)
 			continue
 		}
 		s.rows[c.id] = s.rows[c.id].undo
 	}
 	tx.end()
 	return nil
+}
+
+// removeInserted takes back a row tx inserted: the row and its key.
+func (tx *Tx) removeInserted(id int) {
+	s := tx.s
+	delete(s.rows, id)
+	i, _ := slices.BinarySearch(s.keys, id)
+	s.keys = slices.Delete(s.keys, i, i+1)
 }
 
 func (tx *Tx) end() {
