@@ -103,12 +103,31 @@ func (r *etcdResolver) list(ctx context.Context) (int64, error) {
 // loses the leader, instead of waiting silently for a leader that may be
 // gone for good.
 func (r *etcdResolver) watch(ctx context.Context, rev int64) error {
-	// Step 3: Watch r.prefix from rev+1 (WithPrefix, WithRev), apply each
-	// event and push after each response, until the channel closes.
-	// Step 4: return wr.Err() as soon as a response carries one (a
-	// compaction, a lost leader), and watch with
-	// clientv3.WithRequireLeader(ctx).
+	// Step 3: Watch r.prefix from rev+1 (WithPrefix, WithRev) on a
+	// context made by requireLeader(ctx), apply each event and push after
+	// each response, until the channel closes; return r.watchErr(wr) as
+	// soon as it is not nil (both are step 4's: their stand-ins change
+	// nothing on a healthy etcd).
 	return labkit.TODO("etcdResolver.watch")
+}
+
+// requireLeader makes a watch on ctx end when its member loses the
+// leader: clientv3.WithRequireLeader. The stand-in returns ctx as it is.
+//
+// Step 4.
+func requireLeader(ctx context.Context) context.Context {
+	return ctx
+}
+
+// watchErr is the error a watch response carries (wr.Err(): a
+// compaction, a lost leader), wrapped to name r.prefix, or nil.
+//
+// Step 4.
+func (r *etcdResolver) watchErr(wr clientv3.WatchResponse) error {
+	if wr.Err() == nil {
+		return nil
+	}
+	return labkit.TODO("etcdResolver.watchErr")
 }
 
 // apply records one put or delete. A value that is not a valid

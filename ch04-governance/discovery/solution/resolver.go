@@ -111,11 +111,11 @@ func (r *etcdResolver) list(ctx context.Context) (int64, error) {
 // loses the leader, instead of waiting silently for a leader that may be
 // gone for good.
 func (r *etcdResolver) watch(ctx context.Context, rev int64) error {
-	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+	wctx, cancel := context.WithCancel(requireLeader(ctx))
 	defer cancel()
 	for wr := range r.cli.Watch(wctx, r.prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1)) {
-		if err := wr.Err(); err != nil {
-			return fmt.Errorf("etcd resolver: watch %s: %w", r.prefix, err)
+		if err := r.watchErr(wr); err != nil {
+			return err
 		}
 		for _, ev := range wr.Events {
 			r.apply(ev.Type, ev.Kv)
@@ -126,6 +126,21 @@ func (r *etcdResolver) watch(ctx context.Context, rev int64) error {
 		return err
 	}
 	return fmt.Errorf("etcd resolver: watch %s ended", r.prefix)
+}
+
+// requireLeader makes a watch on ctx end when its member loses the
+// leader, instead of waiting silently for a leader that may be gone.
+func requireLeader(ctx context.Context) context.Context {
+	return clientv3.WithRequireLeader(ctx)
+}
+
+// watchErr is the error a watch response carries (a compaction, a lost
+// leader), or nil.
+func (r *etcdResolver) watchErr(wr clientv3.WatchResponse) error {
+	if err := wr.Err(); err != nil {
+		return fmt.Errorf("etcd resolver: watch %s: %w", r.prefix, err)
+	}
+	return nil
 }
 
 // apply records one put or delete. A value that is not a valid
