@@ -79,7 +79,7 @@ func parseGuide(text string) (*Guide, error) {
 	return g, errors.Join(problems...)
 }
 
-var minutesRe = regexp.MustCompile(`Time: about (\d+) minutes`)
+var minutesRe = regexp.MustCompile(`Time:\s+about\s+(\d+)\s+minutes`)
 
 // firstParagraph is the first block of text, its lines joined.
 func firstParagraph(body string) string {
