@@ -453,7 +453,7 @@ const adderZH = `# adder
 // English ones, and it says so once.
 func TestChineseRunner(t *testing.T) {
 	t.Parallel()
-	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone})
+	root := fixture(t, map[string]string{"ch99-fixture/adder/exercise/adder.go": addDone, "ch99-fixture/adder/" + zhReadme: ""})
 	zhApp := func() (*app, *bytes.Buffer, *bytes.Buffer) {
 		a, out, errOut := testApp(root)
 		a.out.Lang, a.errOut.Lang = langZH, langZH

@@ -46,6 +46,9 @@ func fixture(t *testing.T, changes map[string]string) string {
 	files := readTxtar(t, filepath.Join("testdata", "verify", "fixture.txtar"))
 	for name, body := range changes {
 		files[name] = body
+		if body == "" { // an empty change removes the file
+			delete(files, name)
+		}
 	}
 	root := t.TempDir()
 	for name, body := range files {

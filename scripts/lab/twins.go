@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -161,12 +163,24 @@ func backticked(names []string) string {
 	return "`" + strings.Join(names, "`, `") + "`"
 }
 
-// twins finds every README.zh-CN.md of the course: at the root, in the
-// chapters and in the labs.
+// twins lists the Chinese guide of every guide of the course (the root's,
+// the chapters' and the labs'): dir/README.zh-CN.md for each directory
+// holding a README.md or a README.zh-CN.md, whether the twin exists yet or
+// not.
 func twins(root string) ([]string, error) {
 	var out []string
-	if _, err := os.Stat(filepath.Join(root, zhReadme)); err == nil {
-		out = append(out, zhReadme)
+	seen := map[string]bool{}
+	add := func(p string) {
+		rel, _ := filepath.Rel(root, filepath.Join(filepath.Dir(p), zhReadme))
+		if rel = filepath.ToSlash(rel); !seen[rel] {
+			seen[rel] = true
+			out = append(out, rel)
+		}
+	}
+	for _, name := range []string{"README.md", zhReadme} {
+		if _, err := os.Stat(filepath.Join(root, name)); err == nil {
+			add(filepath.Join(root, name))
+		}
 	}
 	chapters, _ := filepath.Glob(filepath.Join(root, "ch*"))
 	for _, ch := range chapters {
@@ -177,9 +191,8 @@ func twins(root string) ([]string, error) {
 			if d.IsDir() && p != ch && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "gen") {
 				return filepath.SkipDir
 			}
-			if !d.IsDir() && d.Name() == zhReadme {
-				rel, _ := filepath.Rel(root, p)
-				out = append(out, filepath.ToSlash(rel))
+			if !d.IsDir() && (d.Name() == zhReadme || d.Name() == "README.md") {
+				add(p)
 			}
 			return nil
 		})
@@ -188,6 +201,26 @@ func twins(root string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// twinProblemsAt compares root/f, a Chinese guide, with the README.md
+// beside it; a missing one of the two is a problem too.
+func twinProblemsAt(root, f string) []string {
+	zh, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return []string{path.Join(path.Dir(f), "README.md") + " has no Chinese twin " + zhReadme + " yet (see CONTRIBUTING.md)"}
+	}
+	if err != nil {
+		return []string{err.Error()}
+	}
+	en, err := os.ReadFile(filepath.Join(root, filepath.Dir(filepath.FromSlash(f)), "README.md"))
+	if err != nil {
+		return []string{f + " has no English twin README.md beside it"}
+	}
+	if p := twinProblems(string(en), string(zh)); len(p) > 0 {
+		return []string{f + " has drifted from README.md:\n  " + strings.Join(p, "\n  ")}
+	}
+	return nil
 }
 
 // twinsPhase is verify's check of every Chinese guide; it passes with
@@ -200,30 +233,14 @@ func (v *Verifier) twinsPhase() {
 	}
 	bad := 0
 	for _, f := range files {
-		zh, err := os.ReadFile(filepath.Join(v.Root, filepath.FromSlash(f)))
-		if err != nil {
-			v.fail(f, err.Error())
-			bad++
-			continue
-		}
-		enFile := filepath.Join(filepath.Dir(filepath.Join(v.Root, filepath.FromSlash(f))), "README.md")
-		en, err := os.ReadFile(enFile)
-		if err != nil {
-			v.fail(f, fmt.Sprintf("%s has no English twin README.md beside it", f))
-			bad++
-			continue
-		}
-		if p := twinProblems(string(en), string(zh)); len(p) > 0 {
-			v.fail(f, fmt.Sprintf("%s has drifted from README.md:\n  %s", f, strings.Join(p, "\n  ")))
+		if p := twinProblemsAt(v.Root, f); len(p) > 0 {
+			v.fail(f, strings.Join(p, "\n"))
 			bad++
 			continue
 		}
 		v.counts.pass++
 	}
-	switch {
-	case len(files) == 0:
-		v.ok("no " + zhReadme + " yet: nothing to compare")
-	case bad == 0:
+	if bad == 0 {
 		v.ok(fmt.Sprintf("%s in step with the English", plural(len(files), "Chinese guide")))
 	}
 }

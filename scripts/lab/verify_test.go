@@ -49,8 +49,8 @@ func TestVerifyHappyPath(t *testing.T) {
 	// Solution: TestAdd and its 2 subtests and TestSub pass. Exercise in CI
 	// mode: the 2 Add subtests and TestSub skip, TestAdd itself passes.
 	// Catchup: to step 1 and to step 2.
-	if !strings.HasSuffix(out, "\n7 passed, 0 failed, 3 skipped\n") {
-		t.Errorf("closing line is not \"7 passed, 0 failed, 3 skipped\":\n%s", out)
+	if !strings.HasSuffix(out, "\n8 passed, 0 failed, 3 skipped\n") {
+		t.Errorf("closing line is not \"8 passed, 0 failed, 3 skipped\":\n%s", out)
 	}
 	for _, want := range []string{"== 1/7 go vet", "== 5/7 catchup reaches every step", "== 6/7 the Chinese guides match", "== 7/7 codegen drift", "codegen: 1 chapters up to date"} {
 		if !strings.Contains(out, want) {
@@ -110,6 +110,11 @@ func TestVerifyCatches(t *testing.T) {
 		codegen: gen,
 		want:    []string{"ch99-fixture/adder/README.zh-CN.md has drifted from README.md:", "it has 0 steps, the English 2"},
 	}, {
+		name:    "a guide without its Chinese twin",
+		changes: map[string]string{"ch99-fixture/adder/README.zh-CN.md": ""},
+		codegen: gen,
+		want:    []string{"ch99-fixture/adder/README.md has no Chinese twin README.zh-CN.md yet"},
+	}, {
 		name:    "codegen drift",
 		codegen: append(gen, "-drift"),
 		race:    false, // also shows the notice printed without -race
@@ -163,7 +168,7 @@ func TestVerifyChecksExercisesAsCommitted(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
 	}
-	if !strings.HasSuffix(s, "\n7 passed, 0 failed, 3 skipped\n") {
+	if !strings.HasSuffix(s, "\n8 passed, 0 failed, 3 skipped\n") {
 		t.Errorf("counts differ from a clean tree's:\n%s", s)
 	}
 	if b, _ := os.ReadFile(filepath.Join(root, "ch99-fixture", "adder", "exercise", "adder.go")); string(b) != allDone {
@@ -219,7 +224,7 @@ func TestVerifyLoad(t *testing.T) {
 	if code := run(t, a, "verify", "-load"); code != 0 {
 		t.Fatalf("verify -load: exit %d\n%s%s", code, out, errOut)
 	}
-	if s := out.String(); !strings.Contains(s, "busy while verify runs every test afresh") || !strings.HasSuffix(s, "\n7 passed, 0 failed, 3 skipped\n") {
+	if s := out.String(); !strings.Contains(s, "busy while verify runs every test afresh") || !strings.HasSuffix(s, "\n8 passed, 0 failed, 3 skipped\n") {
 		t.Errorf("output:\n%s", s)
 	}
 }

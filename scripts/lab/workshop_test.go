@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,10 +14,25 @@ import (
 // agenda (a table whose header is "| start | what | minutes |") must use a
 // lab's README minutes for the lab's row, and its clock must add up: every
 // row starts when the one above ends. The lab-by-lab table must give each
-// lab's minutes and number of steps as its README does.
+// lab's minutes and number of steps as its README does. The Chinese twin,
+// docs/workshop.zh-CN.md, is held to the same, in its own words.
 func TestWorkshopGuide(t *testing.T) {
+	for _, w := range []workshopWords{
+		{"workshop.md", "start|what|minutes", "lab|minutes|steps", "Lab", "End"},
+		{"workshop.zh-CN.md", "开始|内容|分钟", "实验|分钟|步骤", "实验", "结束"},
+	} {
+		t.Run(w.file, func(t *testing.T) { checkWorkshop(t, w) })
+	}
+}
+
+// workshopWords are the words a guide's tables are recognised by.
+type workshopWords struct {
+	file, agendaHeader, labHeader, lab, end string
+}
+
+func checkWorkshop(t *testing.T, w workshopWords) {
 	root := filepath.Join("..", "..")
-	b, err := os.ReadFile(filepath.Join(root, "docs", "workshop.md"))
+	b, err := os.ReadFile(filepath.Join(root, "docs", w.file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,12 +51,12 @@ func TestWorkshopGuide(t *testing.T) {
 		}
 		guides[l.Name] = g
 	}
-	agendas, labTable := workshopTables(t, string(b))
+	agendas, labTable := workshopTables(t, string(b), w)
 	if len(agendas) < 2 {
 		t.Fatalf("found %d agendas; want the half day and a full day at least", len(agendas))
 	}
 	for _, a := range agendas {
-		checkAgenda(t, a, guides)
+		checkAgenda(t, a, guides, w)
 	}
 	seen := map[string]bool{}
 	for _, row := range labTable {
@@ -71,10 +85,9 @@ type agenda struct {
 	rows  [][]string
 }
 
-var labRow = regexp.MustCompile("^Lab `([a-z0-9]+)`$")
-
-func checkAgenda(t *testing.T, a agenda, guides map[string]*Guide) {
+func checkAgenda(t *testing.T, a agenda, guides map[string]*Guide, w workshopWords) {
 	t.Helper()
+	labRow := regexp.MustCompile("^" + w.lab + " `([a-z0-9]+)`$")
 	var at time.Time
 	labs := 0
 	for i, r := range a.rows {
@@ -87,8 +100,8 @@ func checkAgenda(t *testing.T, a agenda, guides map[string]*Guide) {
 			t.Errorf("%s: %q starts at %s; the row above ends at %s", a.title, r[1], r[0], at.Format("15:04"))
 		}
 		if i == len(a.rows)-1 {
-			if r[1] != "End" || r[2] != "" {
-				t.Errorf("%s: the last row is %q; want End, with no minutes", a.title, r[1])
+			if r[1] != w.end || r[2] != "" {
+				t.Errorf("%s: the last row is %q; want %s, with no minutes", a.title, r[1], w.end)
 			}
 			break
 		}
@@ -106,8 +119,8 @@ func checkAgenda(t *testing.T, a agenda, guides map[string]*Guide) {
 			case g.Minutes != m:
 				t.Errorf("%s: lab %s is given %d minutes; its README says about %d", a.title, lm[1], m, g.Minutes)
 			}
-		} else if strings.HasPrefix(r[1], "Lab") {
-			t.Errorf("%s: %q: write a lab row as Lab `name`", a.title, r[1])
+		} else if strings.HasPrefix(r[1], w.lab) {
+			t.Errorf("%s: %q: write a lab row as %s `name`", a.title, r[1], w.lab)
 		}
 		at = start.Add(time.Duration(m) * time.Minute)
 	}
@@ -119,7 +132,7 @@ func checkAgenda(t *testing.T, a agenda, guides map[string]*Guide) {
 // workshopTables reads the guide's markdown tables: the agendas (under
 // "### " headings) and the lab-by-lab table (whose header starts
 // "| lab | minutes | steps |").
-func workshopTables(t *testing.T, text string) (agendas []agenda, labTable [][]string) {
+func workshopTables(t *testing.T, text string, w workshopWords) (agendas []agenda, labTable [][]string) {
 	t.Helper()
 	title := ""
 	var cur *[][]string
@@ -136,10 +149,10 @@ func workshopTables(t *testing.T, text string) (agendas []agenda, labTable [][]s
 			cells[i] = strings.TrimSpace(cells[i])
 		}
 		switch {
-		case cur == nil && strings.Join(cells[:min(3, len(cells))], "|") == "start|what|minutes":
+		case cur == nil && strings.Join(cells[:min(3, len(cells))], "|") == w.agendaHeader:
 			agendas = append(agendas, agenda{title: title})
 			cur = &agendas[len(agendas)-1].rows
-		case cur == nil && strings.Join(cells[:min(3, len(cells))], "|") == "lab|minutes|steps":
+		case cur == nil && strings.Join(cells[:min(3, len(cells))], "|") == w.labHeader:
 			cur = &labTable
 		case cur == nil:
 			cur = new([][]string) // some other table
@@ -158,7 +171,7 @@ func workshopTables(t *testing.T, text string) (agendas []agenda, labTable [][]s
 		}
 	}
 	if len(labTable) == 0 {
-		t.Error(fmt.Errorf("no lab-by-lab table (header | lab | minutes | steps | ...)"))
+		t.Errorf("no lab-by-lab table (header | %s | ...)", strings.ReplaceAll(w.labHeader, "|", " | "))
 	}
 	return agendas, labTable
 }

@@ -270,9 +270,11 @@ func unaryTargets(b *testing.B) (names []string, clients []h2demov1.DemoServiceC
 	b.Cleanup(func() { d.Close(context.Background()) })
 	dumpAddr, _ := startProxy(b, &dump.Proxy{Target: srvLis.Addr().String(), Dumper: d})
 	plainAddr, _ := startProxy(b, &dump.Proxy{Target: srvLis.Addr().String()})
+	copyAddr := startCopyProxy(b, srvLis.Addr().String())
 	req := &h2demov1.EchoRequest{Name: "Grace Hopper", Age: 85}
 	for _, t := range []struct{ name, addr string }{
 		{"direct", srvLis.Addr().String()},
+		{"io.Copy", copyAddr},       // the least any proxy can cost: two io.Copy, nothing else
 		{"forward-only", plainAddr}, // the extra hop without the dump
 		{"dump", dumpAddr},          // the extra hop and the full dump
 	} {
@@ -288,6 +290,44 @@ func unaryTargets(b *testing.B) (names []string, clients []h2demov1.DemoServiceC
 		names, clients = append(names, t.name), append(clients, c)
 	}
 	return names, clients
+}
+
+// startCopyProxy is the smallest TCP proxy there is, one io.Copy each
+// way: the floor for what an extra hop costs, next to which Proxy's own
+// cost can be read.
+func startCopyProxy(b *testing.B, target string) string {
+	l := listen(b)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, s)
+			mu.Unlock()
+			wg.Go(func() { _, _ = io.Copy(s, c); s.Close() })
+			wg.Go(func() { _, _ = io.Copy(c, s); c.Close() })
+		}
+	})
+	b.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
 }
 
 // BenchmarkUnary measures one Echo call direct and through the proxy, one
@@ -308,7 +348,7 @@ func BenchmarkUnary(b *testing.B) {
 
 // BenchmarkUnaryRatio is what the README quotes. Each iteration makes a
 // run of back-to-back calls on one path (as one caller does), and the runs
-// rotate over the three paths, so all three see the same machine: on a
+// rotate over the paths, so all of them see the same machine: on a
 // shared machine, load that changes between sub-benchmarks would change
 // their ratio. It reports the median call time of each path and the ratio
 // of each median to direct's.

@@ -294,8 +294,10 @@ func TestChat[S streamingv1.ChatServiceServer](t *testing.T, newServer NewChatSe
 // bubble, so the patience (seconds) passes instantly, and exactly when
 // nobody can make progress: no busy machine can make a reader look slow.
 func TestChatSlowReader[S streamingv1.ChatServiceServer](t *testing.T, newServer NewChatServerFunc[S]) {
-	// A TODO inside a bubble would be reported as a pass: find it first.
+	// A TODO inside a bubble would be reported as a pass: find it first,
+	// the room's loop and the kicked member's ending both.
 	probeChat(t, step7, newServer)
+	probeKicked(t, newServer)
 
 	t.Run("slow_member", func(t *testing.T) {
 		labkit.Bubble(t, func(t *testing.T) {
@@ -434,6 +436,39 @@ func TestChatSlowReader[S streamingv1.ChatServiceServer](t *testing.T, newServer
 
 // probeChat joins one member: a TODO stops the test here, outside any
 // bubble.
+// probeKicked has a member removed in real time, with a patience of a
+// nanosecond, to ask the handler's ending for its TODO outside any bubble.
+// What the ending must be is TestChatSlowReader's to check, on the fake
+// clock; a member that is never removed leaves that to it as well.
+func probeKicked[S streamingv1.ChatServiceServer](t *testing.T, newServer NewChatServerFunc[S]) {
+	t.Helper()
+	room := backend.NewRoom(1)
+	room.SetPatience(time.Nanosecond)
+	client, s, p := serveChat(t, labkit.Bufconn, newServer(room))
+	slowConn := s.Dial(grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(64<<10))
+	slow := join(t, step7, streamingv1.NewChatServiceClient(slowConn), "slow")
+	alice := join(t, step7, client, "alice")
+	pad := strings.Repeat(".", 16<<10)
+	for i := 0; i < 500 && slices.Contains(room.Members(), "slow"); i++ {
+		alice.say(t, step7, pad)
+	}
+	if slices.Contains(room.Members(), "slow") {
+		return
+	}
+	p.waitEnded(t, "the room removed slow")
+	for {
+		_, err := recvWithin(t, slow.stream.Recv, "the end of slow's stream (return ResourceExhausted when Kicked() closes)")
+		if err != nil {
+			if status.Code(err) == codes.Unimplemented {
+				step7.Require(t, err)
+			}
+			break
+		}
+	}
+	step7.Require(t, alice.stream.CloseSend())
+	p.waitEnded(t, "alice half-closed")
+}
+
 func probeChat[S streamingv1.ChatServiceServer](t *testing.T, step labkit.Step, newServer NewChatServerFunc[S]) {
 	t.Helper()
 	client, _, _ := serveChat(t, labkit.Bufconn, newServer(backend.NewRoom(4)))

@@ -42,9 +42,10 @@ func Gather(ctx context.Context, backends []pricev1.PriceServiceClient, sku stri
 			answers <- answer{i, resp, err}
 		})
 	}
-	// Deferred calls run last-in-first-out: cancel, then wait. The calls
-	// still running end promptly because gRPC honours ctx, so the wait is
-	// short and nothing we started outlives us.
+	// Deferred calls run last-in-first-out: this wait runs before the
+	// cancel above. It is short all the same: we return only once every
+	// backend has answered or ctx is done, and gRPC ends a call whose
+	// context is done. Nothing we started outlives us.
 	defer wg.Wait()
 
 	quotes = make([]*pricev1.QuoteResponse, len(backends))
