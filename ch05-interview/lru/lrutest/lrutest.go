@@ -267,6 +267,9 @@ func hammer(t *testing.T, c Cache, capacity int) {
 func TestTTL[C Cache](t *testing.T, newCache New[C]) {
 	_, err := newCache(4, time.Minute, nil)
 	step2.Require(t, err) // before the bubble: a skip inside one would count as a pass
+	if _, err := newCache(4, -time.Second, nil); step2.Check(t, err) == nil {
+		t.Error("New with a negative TTL succeeded; want an error")
+	}
 	labkit.Bubble(t, func(t *testing.T) {
 		c, err := newCache(4, time.Minute, nil)
 		step2.Require(t, err)
