@@ -21,9 +21,11 @@ type (
 // ParseDump reads a goroutine dump: the text of
 // /debug/pprof/goroutine?debug=2, of runtime.Stack(buf, true), or what a Go
 // process prints on SIGQUIT (with its preamble, register dump and extra
-// fields such as gp=, fp=, sp=, pc=, and "goroutine running on other
-// thread; stack unavailable" for a goroutine caught running). Lines
-// outside goroutine blocks are skipped; a goroutine block that does not follow the format is an error
+// fields such as gp=, fp=, sp=, pc=, "goroutine running on other
+// thread; stack unavailable" for a goroutine caught running, and the
+// runtime's "runtime: g N: unexpected return pc" note and hex dump where
+// it gave up unwinding a stack). Lines outside goroutine blocks are
+// skipped; a goroutine block that does not follow the format is an error
 // naming the line, never a panic.
 //
 // Step 1.

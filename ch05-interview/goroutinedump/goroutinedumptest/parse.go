@@ -46,7 +46,11 @@ created by example.com/bank.Start
 `
 
 // sigquitDump is the same kind of dump as a Go process prints on SIGQUIT:
-// a preamble, extra fields on headers and locations, registers at the end.
+// a preamble, extra fields on headers and locations, registers at the end,
+// and, for goroutine 9, the runtime's note that it could not unwind a
+// stack further (runtime/traceback.go prints it, then a hex dump of the
+// stack, and stops that goroutine's trace): a busy machine made this
+// suite's own SIGQUIT dump show one.
 const sigquitDump = `SIGQUIT: quit
 PC=0x408a4e m=0 sigcode=0
 
@@ -66,6 +70,14 @@ example.com/bank.(*Ledger).publish(0xc000012000)
 	/src/bank/ledger.go:101 +0x45 fp=0xc00004af78 sp=0xc00004af38 pc=0x4da1e5
 created by example.com/bank.New in goroutine 1
 	/src/bank/ledger.go:30 +0x1a fp=0xc00004afe0 sp=0xc00004afc8 pc=0x4da0a1
+
+goroutine 9 gp=0xc000103340 m=nil [runnable]:
+example.com/bank.(*Ledger).replay(0xc000012000)
+	/src/bank/ledger.go:120 +0x2a fp=0xc00004bf78 sp=0xc00004bf50 pc=0x4da2aa
+runtime: g 9: unexpected return pc for example.com/bank.(*Ledger).replay called from 0x0
+stack: frame={sp:0xc00004bf50, fp:0xc00004bf78} stack=[0xc00004b800,0xc00004c000)
+000000c00004bf40: 0000000000000000 000000c000012000  ................
+000000c00004bf50: 00000000004da2aa <example.com/bank.(*Ledger).replay+0x2a>
 
 rax    0xfffffffffffffffc
 rbx    0x4
@@ -95,6 +107,7 @@ var wantSigquit = []dump.Goroutine{
 		fr("runtime.gopark", "/usr/local/go/src/runtime/proc.go", 462),
 		fr("example.com/bank.(*Ledger).publish", "/src/bank/ledger.go", 101),
 	}, CreatedBy: fr("example.com/bank.New", "/src/bank/ledger.go", 30), CreatorID: 1},
+	{ID: 9, State: "runnable", Frames: []dump.Frame{fr("example.com/bank.(*Ledger).replay", "/src/bank/ledger.go", 120)}},
 }
 
 func fr(fn, file string, line int) dump.Frame { return dump.Frame{Func: fn, File: file, Line: line} }

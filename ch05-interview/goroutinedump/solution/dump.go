@@ -32,9 +32,10 @@ func ParseDump(r io.Reader) ([]Goroutine, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	var (
-		out    []Goroutine
-		cur    *Goroutine
-		lineNo int
+		out     []Goroutine
+		cur     *Goroutine
+		unwound bool // the runtime gave up unwinding cur's stack
+		lineNo  int
 	)
 	// next reads the tab-indented location line that follows a function.
 	next := func(what string) (Frame, error) {
@@ -58,11 +59,11 @@ func ParseDump(r io.Reader) ([]Goroutine, error) {
 				return nil, fmt.Errorf("dump line %d: %w", lineNo, err)
 			}
 			out = append(out, g)
-			cur = &out[len(out)-1]
+			cur, unwound = &out[len(out)-1], false
 		case cur == nil:
 			// Outside a goroutine: a SIGQUIT preamble, registers, "exit status 2".
 		case line == "":
-			cur = nil
+			cur, unwound = nil, false
 		case strings.HasPrefix(line, "created by "):
 			fn, creator, _ := strings.Cut(strings.TrimPrefix(line, "created by "), " in goroutine ")
 			loc, err := next("created by " + fn)
@@ -76,6 +77,12 @@ func ParseDump(r io.Reader) ([]Goroutine, error) {
 					return nil, fmt.Errorf("dump line %d: creator id in %q", lineNo, line)
 				}
 			}
+		case unwound:
+			// The rest of the block is the runtime's hex dump of the stack.
+		case strings.HasPrefix(line, "runtime: ") || strings.HasPrefix(line, "stack: frame="):
+			// The runtime could not unwind this stack further ("unexpected
+			// return pc"): it prints why and a hex dump, and ends the trace.
+			unwound = true
 		case strings.HasPrefix(line, "...") || strings.HasPrefix(line, "[originating from goroutine") ||
 			strings.HasPrefix(line, "\tgoroutine running on other thread"):
 			// "...additional frames elided...", "...N frames elided...", and

@@ -135,7 +135,7 @@ func (tx *Tx) ReadView() (isolation.ReadView, error) {
 //
 // Step 1. The caller holds s.mu.
 func (tx *Tx) readView() (*isolation.ReadView, error) {
-	return nil, labkit.TODO("Tx.ReadView")
+	return nil, labkit.TODO("Tx.readView")
 }
 
 // Visible is InnoDB's rule: may a reader holding view see a version
