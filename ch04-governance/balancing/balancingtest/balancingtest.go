@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/balancer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -183,11 +184,17 @@ func serviceConfig(policy string) string {
 // client dials the fleet through b with policy.
 func (f *fleet) client(t testing.TB, policy string, b resolver.Builder) greeterv1.GreeterClient {
 	t.Helper()
+	return f.clientWith(t, serviceConfig(policy), b)
+}
+
+// clientWith dials the fleet through b with a service config.
+func (f *fleet) clientWith(t testing.TB, sc string, b resolver.Builder) greeterv1.GreeterClient {
+	t.Helper()
 	conn, err := grpc.NewClient(b.Scheme()+":///greeter",
 		grpc.WithResolvers(b),
 		grpc.WithContextDialer(f.dial),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultServiceConfig(serviceConfig(policy)))
+		grpc.WithDefaultServiceConfig(sc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,6 +368,27 @@ func TestRoundRobin(t *testing.T, l Lab) {
 			}
 		})
 	}
+
+	// Picks at once, on the picker itself: through the channel two picks
+	// are an RPC apart and rarely meet, here they meet all the time, and a
+	// turn taken in two steps (Load, then Store) gives two callers the
+	// same endpoint.
+	t.Run("picks_at_once", func(t *testing.T) {
+		sc, tp := newTap(t, l.RoundRobin)
+		c := f.clientWith(t, sc, newResolver(f.state("a", "b", "c")))
+		waitAll(t, step2, c, "a", "b", "c")
+		p := tp.Picker()
+		if p == nil {
+			t.Fatal("the policy is serving calls but never published a READY picker")
+		}
+		// Ten rounds: a round whose callers happen not to overlap (a busy
+		// machine) proves nothing, one that loses a turn is enough.
+		for round := range 10 {
+			if !pickAtOnce(t, p, round) {
+				break
+			}
+		}
+	})
 }
 
 // TestWeighted: step 3, smooth weighted round robin: exact shares over a
@@ -710,4 +738,51 @@ func fnv32(s string) uint32 {
 		h *= 16777619
 	}
 	return h
+}
+
+// pickAtOnce makes callers pick on p at the same moment and reports
+// whether every endpoint got the same number of picks.
+func pickAtOnce(t *testing.T, p balancer.Picker, round int) bool {
+	t.Helper()
+	// A start line, so the callers run at once rather than one after the
+	// other (a few thousand picks take less time than starting one).
+	const callers, picks = 4, 30000
+	counts := make([]map[balancer.SubConn]int, callers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range callers {
+		counts[i] = map[balancer.SubConn]int{}
+		wg.Go(func() {
+			<-start
+			for range picks {
+				r, err := p.Pick(balancer.PickInfo{Ctx: t.Context()})
+				if err != nil {
+					counts[i][nil]++
+					continue
+				}
+				counts[i][r.SubConn]++
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	total := map[balancer.SubConn]int{}
+	for _, m := range counts {
+		for sc, n := range m {
+			total[sc] += n
+		}
+	}
+	var got []int
+	for sc, n := range total {
+		if sc == nil {
+			t.Fatalf("%d of %d picks failed on a picker with three READY endpoints", n, callers*picks)
+		}
+		got = append(got, n)
+	}
+	if want := callers * picks / 3; len(got) != 3 || got[0] != want || got[1] != want || got[2] != want {
+		t.Errorf("round %d: %d callers making %d picks each at once: the endpoints got %v picks; want exactly %d each. "+
+			"Two callers took the same turn: take it in one atomic step (Add), not a Load and a Store", round+1, callers, picks, got, want)
+		return false
+	}
+	return true
 }
