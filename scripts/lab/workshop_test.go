@@ -175,3 +175,46 @@ func workshopTables(t *testing.T, text string, w workshopWords) (agendas []agend
 	}
 	return agendas, labTable
 }
+
+// The chapter map of the top README gives each chapter's time as the sum
+// of its labs' estimates, in both languages.
+func TestChapterTimes(t *testing.T) {
+	root := filepath.Join("..", "..")
+	repo, err := openRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string]int{}
+	for _, l := range repo.Labs {
+		g, err := readGuide(l.Dir)
+		if err != nil {
+			t.Fatalf("%s: %v", l.ID, err)
+		}
+		sums[l.Chapter] += g.Minutes
+	}
+	for file, re := range map[string]*regexp.Regexp{
+		"README.md":       regexp.MustCompile(`^\| \[(ch\d\d-[a-z-]+)\].*\| ~(\d+) h(?: (\d+) min)? \|$`),
+		"README.zh-CN.md": regexp.MustCompile(`^\| \[(ch\d\d-[a-z-]+)\].*\| 约 (\d+) 小时(?: (\d+) 分钟)? \|$`),
+	} {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, line := range strings.Split(string(b), "\n") {
+			m := re.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			seen++
+			h, _ := strconv.Atoi(m[2])
+			mins, _ := strconv.Atoi(m[3])
+			if got, want := h*60+mins, sums[m[1]]; got != want {
+				t.Errorf("%s: %s takes %d h %d min; its labs' estimates add up to %d h %d min", file, m[1], h, mins, want/60, want%60)
+			}
+		}
+		if seen != len(sums) {
+			t.Errorf("%s: found the time of %d chapters in its chapter map; there are %d", file, seen, len(sums))
+		}
+	}
+}
