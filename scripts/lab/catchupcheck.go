@@ -230,6 +230,7 @@ func (v *Verifier) catchupRun(ctx context.Context, labs []*catchupLab, n int) {
 	}
 	var run []*catchupLab
 	var pkgs []string
+	files := 0
 	for _, cl := range labs {
 		if len(cl.guide.Steps) < n {
 			continue
@@ -240,7 +241,11 @@ func (v *Verifier) catchupRun(ctx context.Context, labs []*catchupLab, n int) {
 			continue
 		}
 		for _, name := range res.order {
-			backing := filepath.Join(tmp, fmt.Sprintf("%d-%s", len(replace), name))
+			// A name of its own for each file: replace may already hold
+			// this path (the exercise as committed), so its size is no
+			// counter.
+			files++
+			backing := filepath.Join(tmp, fmt.Sprintf("%d-%s", files, name))
 			if err := os.WriteFile(backing, res.files[name], 0o644); err != nil {
 				v.fail("catchup", err.Error())
 				return

@@ -179,6 +179,42 @@ func TestVerifyChecksExercisesAsCommitted(t *testing.T) {
 	}
 }
 
+// Two labs whose exercises the learner changed, with files of the same
+// name: the catchup phase gives each its own caught-up files (it once
+// named them by a count that the committed versions' overlay had already
+// used, and one lab's file stood in for the other's).
+func TestVerifyCatchupTwoChangedLabs(t *testing.T) {
+	t.Parallel()
+	// adder2 is adder under another name; adder's files also declare Two,
+	// which its test uses, so adder2's file in place of adder's fails.
+	two := "\n// Two is adder's own.\nfunc Two() int { return 2 }\n"
+	files := readTxtar(t, filepath.Join("testdata", "verify", "fixture.txtar"))
+	committed := map[string]string{}
+	for name, body := range files {
+		if rest, ok := strings.CutPrefix(name, "ch99-fixture/adder/"); ok {
+			committed["ch99-fixture/adder2/"+rest] = strings.ReplaceAll(body, "ch99-fixture/adder/", "ch99-fixture/adder2/")
+		}
+	}
+	for _, side := range []string{"exercise", "solution"} {
+		name := "ch99-fixture/adder/" + side + "/adder.go"
+		committed[name] = files[name] + two
+		test := "ch99-fixture/adder/" + side + "/" + side + "_test.go"
+		committed[test] = files[test] + "\nvar _ = " + side + ".Two\n"
+	}
+	root := committedFixture(t, committed, map[string]string{
+		"ch99-fixture/adder/exercise/adder.go":  allDone + two,
+		"ch99-fixture/adder2/exercise/adder.go": allDone,
+	})
+	a, out, errOut := testApp(root)
+	a.codegen = strings.Fields(fixtureCodegen)
+	if code := run(t, a, "verify"); code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	if s := out.String(); !strings.Contains(s, "catchup to every step of 2 labs gives exactly those steps") {
+		t.Errorf("output:\n%s", s)
+	}
+}
+
 // On a clean tree nothing changes: a solved exercise that is committed
 // (shipped solved) still fails the TODO rule.
 func TestVerifyCommittedSolvedExerciseFails(t *testing.T) {
