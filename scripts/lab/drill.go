@@ -185,7 +185,7 @@ func (a *app) drillHeader(repo *Repo, lab *Lab, g *Guide, d *Drill) {
 	if used := a.now().Sub(d.Start); used >= time.Second {
 		started += fmt.Sprintf(a.tr(" (resumed: %s used)"), clock(used))
 	}
-	o.Printf("%s. %s\n", started, fmt.Sprintf(a.tr("Steps and hints: %s/README.md. Edit %s/exercise/: the suite runs on every save."), lab.ID, lab.ID))
+	o.Printf(a.tr("%s. %s\n"), started, fmt.Sprintf(a.tr("Steps and hints: %s/README.md. Edit %s/exercise/: the suite runs on every save."), lab.ID, lab.ID))
 	o.Printf("%s\n\n", o.paint(dim, a.tr("Ctrl-C stops watching; the clock runs on until you are done or the time is up.")))
 }
 
