@@ -36,19 +36,8 @@ func checkWorkshop(t *testing.T, w workshopWords) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo, err := openRepo(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	guides := map[string]*Guide{}
-	for _, l := range repo.Labs {
-		g, err := readGuide(l.Dir)
-		if err != nil {
-			t.Fatalf("%s: %v", l.ID, err)
-		}
-		if g.Minutes == 0 {
-			t.Errorf("%s: its README has no \"Time: about N minutes\"", l.ID)
-		}
+	for l, g := range courseGuides(t) {
 		guides[l.Name] = g
 	}
 	agendas, labTable := workshopTables(t, string(b), w)
@@ -180,16 +169,8 @@ func workshopTables(t *testing.T, text string, w workshopWords) (agendas []agend
 // of its labs' estimates, in both languages.
 func TestChapterTimes(t *testing.T) {
 	root := filepath.Join("..", "..")
-	repo, err := openRepo(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sums := map[string]int{}
-	for _, l := range repo.Labs {
-		g, err := readGuide(l.Dir)
-		if err != nil {
-			t.Fatalf("%s: %v", l.ID, err)
-		}
+	for l, g := range courseGuides(t) {
 		sums[l.Chapter] += g.Minutes
 	}
 	for file, re := range map[string]*regexp.Regexp{
@@ -217,4 +198,25 @@ func TestChapterTimes(t *testing.T) {
 			t.Errorf("%s: found the time of %d chapters in its chapter map; there are %d", file, seen, len(sums))
 		}
 	}
+}
+
+// courseGuides reads every lab's README; each must give its time.
+func courseGuides(t *testing.T) map[*Lab]*Guide {
+	t.Helper()
+	repo, err := openRepo(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guides := map[*Lab]*Guide{}
+	for _, l := range repo.Labs {
+		g, err := readGuide(l.Dir)
+		if err != nil {
+			t.Fatalf("%s: %v", l.ID, err)
+		}
+		if g.Minutes == 0 {
+			t.Errorf("%s: its README has no \"Time: about N minutes\"", l.ID)
+		}
+		guides[l] = g
+	}
+	return guides
 }
